@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The tiny test harness every tests/test-*.c uses: TEST() registers a test
+ * function, the ASSERT_* macros fail it with file:line and the values seen,
+ * and main() runs all tests (or those named on the command line).  Exit 0 on
+ * success, 1 on failure, 77 when a test asked to be skipped (missing corpus).
+ *
+ * One executable per module/topic; include this header once, in one file.
+ */
+#ifndef IMGFIX_TESTS_H
+#define IMGFIX_TESTS_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+struct test_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define TESTS_MAX 512
+static struct test_case tests_all[TESTS_MAX];
+static size_t tests_n;
+static const char *tests_current;
+
+#define TEST(name)                                                          \
+	static void test_##name(void);                                      \
+	__attribute__((constructor)) static void test_register_##name(void) \
+	{                                                                   \
+		if (tests_n < TESTS_MAX)                                    \
+			tests_all[tests_n++] =                              \
+			        (struct test_case){#name, test_##name};     \
+	}                                                                   \
+	static void test_##name(void)
+
+#define TEST_FAIL(...)                                              \
+	do {                                                        \
+		fprintf(stderr, "%s:%d: [%s] ", __FILE__, __LINE__, \
+		        tests_current);                             \
+		fprintf(stderr, __VA_ARGS__);                       \
+		fputc('\n', stderr);                                \
+		exit(1);                                            \
+	} while (0)
+
+/* Skips the whole executable (exit 77), e.g. when ../shared/corpus is absent.
+ */
+#define TEST_SKIP(...)                                         \
+	do {                                                   \
+		fprintf(stderr, "SKIP [%s]: ", tests_current); \
+		fprintf(stderr, __VA_ARGS__);                  \
+		fputc('\n', stderr);                           \
+		exit(77);                                      \
+	} while (0)
+
+#define ASSERT_TRUE(expr)                                         \
+	do {                                                      \
+		if (!(expr))                                      \
+			TEST_FAIL("assertion failed: %s", #expr); \
+	} while (0)
+
+#define ASSERT_OK(expr)                                              \
+	do {                                                         \
+		long long _r = (long long)(expr);                    \
+		if (_r < 0)                                          \
+			TEST_FAIL("%s failed: %lld (%s)", #expr, _r, \
+			          strerror((int)-_r));               \
+	} while (0)
+
+/* expr must return exactly err (a negative errno). */
+#define ASSERT_ERR(expr, err)                                             \
+	do {                                                              \
+		long long _r = (long long)(expr);                         \
+		if (_r != (long long)(err))                               \
+			TEST_FAIL("%s returned %lld, expected %lld (%s)", \
+			          #expr, _r, (long long)(err), #err);     \
+	} while (0)
+
+#define ASSERT_EQ(a, b)                                                      \
+	do {                                                                 \
+		long long _a = (long long)(a), _b = (long long)(b);          \
+		if (_a != _b)                                                \
+			TEST_FAIL("%s == %s: %lld != %lld", #a, #b, _a, _b); \
+	} while (0)
+
+#define ASSERT_STREQ(a, b)                                                 \
+	do {                                                               \
+		const char *_a = (a), *_b = (b);                           \
+		if (!_a || !_b || strcmp(_a, _b) != 0)                     \
+			TEST_FAIL("%s == %s: \"%s\" != \"%s\"", #a, #b,    \
+			          _a ? _a : "(null)", _b ? _b : "(null)"); \
+	} while (0)
+
+#define ASSERT_MEMEQ(a, b, n)                                  \
+	do {                                                   \
+		if (memcmp((a), (b), (n)) != 0)                \
+			TEST_FAIL("%s and %s differ", #a, #b); \
+	} while (0)
+
+#define ASSERT_NULL(p) ASSERT_TRUE((p) == NULL)
+#define ASSERT_NOT_NULL(p) ASSERT_TRUE((p) != NULL)
+
+/*
+ * Path of a file in ../shared/corpus (from $IMGFIX_CORPUS, set by meson), or
+ * skip the executable when the corpus is absent.  Returns malloc'd memory.
+ */
+static inline char *
+tests_corpus(const char *rel)
+{
+	const char *root = getenv("IMGFIX_CORPUS");
+	struct stat st;
+	char *p;
+
+	if (!root || stat(root, &st) < 0)
+		TEST_SKIP("corpus not found (IMGFIX_CORPUS=%s)",
+		          root ? root : "unset");
+	p = util_path_join(root, rel);
+	if (!p || stat(p, &st) < 0)
+		TEST_SKIP("corpus file %s missing", rel);
+	return p;
+}
+
+/* A private temp directory for this test executable, removed at exit. */
+static char *tests_tmp;
+
+static inline void
+tests_tmp_cleanup(void)
+{
+	if (tests_tmp && !getenv("IMGFIX_TEST_KEEP"))
+		(void)util_rm_rf(tests_tmp);
+	free(tests_tmp);
+}
+
+static inline const char *
+tests_tmpdir(void)
+{
+	if (!tests_tmp) {
+		if (util_mkdtemp("test", &tests_tmp) < 0)
+			TEST_FAIL("cannot create temp dir");
+		atexit(tests_tmp_cleanup);
+	}
+	return tests_tmp;
+}
+
+/* Source dir of the project ($IMGFIX_SOURCE_ROOT, set by meson). */
+static inline const char *
+tests_srcdir(void)
+{
+	const char *s = getenv("IMGFIX_SOURCE_ROOT");
+
+	return s ? s : ".";
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < tests_n; i++) {
+		bool selected = argc < 2;
+
+		for (int a = 1; a < argc; a++)
+			if (strcmp(argv[a], tests_all[i].name) == 0)
+				selected = true;
+		if (!selected)
+			continue;
+		tests_current = tests_all[i].name;
+		fprintf(stderr, "=== %s\n", tests_current);
+		tests_all[i].fn();
+		run++;
+	}
+	fprintf(stderr, "%zu test(s) passed\n", run);
+	return run > 0 || argc < 2 ? 0 : 1;
+}
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests for util/: strings, string lists, the string map, UTF-16. */
+#include "tests.h"
+
+TEST(parse_numbers)
+{
+	uint64_t v;
+	uint32_t w;
+
+	ASSERT_OK(util_parse_u64("0x1F", &v));
+	ASSERT_EQ(v, 31);
+	ASSERT_OK(util_parse_u64("42", &v));
+	ASSERT_EQ(v, 42);
+	ASSERT_ERR(util_parse_u64("", &v), -EINVAL);
+	ASSERT_ERR(util_parse_u64("-1", &v), -EINVAL);
+	ASSERT_ERR(util_parse_u64("0x", &v), -EINVAL);
+	ASSERT_ERR(util_parse_u64("12a", &v), -EINVAL);
+	ASSERT_ERR(util_parse_u32("0x100000000", &w), -ERANGE);
+	ASSERT_ERR(util_parse_u64("99999999999999999999999", &v), -ERANGE);
+}
+
+TEST(strv)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	_cleanup_free_ char *j = NULL;
+
+	ASSERT_OK(util_strv_split(";a;;bc;", ";", &l));
+	ASSERT_EQ(util_strv_length(l), 2);
+	ASSERT_STREQ(l[0], "a");
+	ASSERT_STREQ(l[1], "bc");
+	ASSERT_TRUE(util_strv_contains_case(l, "BC"));
+	ASSERT_TRUE(!util_strv_contains(l, "BC"));
+	ASSERT_OK(util_strv_push(&l, "d"));
+	j = util_strv_join(l, ", ");
+	ASSERT_STREQ(j, "a, bc, d");
+}
+
+TEST(strmap)
+{
+	_cleanup_(util_strmap_freep) struct util_strmap *m = util_strmap_new();
+
+	ASSERT_NOT_NULL(m);
+	ASSERT_OK(util_strmap_set(m, "os.family", "windows"));
+	ASSERT_OK(util_strmap_set(m, "a", "1"));
+	ASSERT_OK(util_strmap_setf(m, "service.x.start", "%d", 4));
+	ASSERT_OK(util_strmap_set(m, "a", "2"));
+	ASSERT_EQ(util_strmap_size(m), 3);
+	ASSERT_STREQ(util_strmap_key(m, 0), "a");
+	ASSERT_STREQ(util_strmap_value(m, 0), "2");
+	ASSERT_STREQ(util_strmap_get(m, "service.x.start"), "4");
+	ASSERT_NULL(util_strmap_get(m, "nope"));
+	ASSERT_OK(util_strmap_remove(m, "a"));
+	ASSERT_ERR(util_strmap_remove(m, "a"), -ENOENT);
+	ASSERT_STREQ(util_strmap_key(m, 0), "os.family");
+	for (int i = 0; i < 1000; i++)
+		ASSERT_OK(util_strmap_setf(m, "k", "%d", i));
+	ASSERT_STREQ(util_strmap_get(m, "k"), "999");
+}
+
+static void
+roundtrip16(const uint8_t *in, size_t len)
+{
+	_cleanup_free_ char *u8 = NULL;
+	_cleanup_free_ void *u16 = NULL;
+	size_t n8, n16;
+
+	ASSERT_OK(util_utf16le_to_utf8(in, len, &u8, &n8));
+	ASSERT_OK(util_utf8_to_utf16le(u8, n8, &u16, &n16));
+	ASSERT_EQ(n16, len);
+	ASSERT_MEMEQ(u16, in, len);
+}
+
+TEST(utf16)
+{
+	/* "Aé" + U+1F600 (surrogate pair) + embedded NUL + "z" */
+	static const uint8_t s1[] = {'A',  0,    0xe9, 0, 0x3d, 0xd8,
+	                             0x00, 0xde, 0,    0, 'z',  0};
+	/* lone high surrogate, lone low surrogate, reversed pair */
+	static const uint8_t s2[] = {0x00, 0xd8, 'x',  0,    0x00,
+	                             0xdc, 0x00, 0xdc, 0x00, 0xd8};
+	_cleanup_free_ char *u8 = NULL;
+	_cleanup_free_ void *u16 = NULL;
+	size_t n;
+
+	ASSERT_OK(util_utf16le_to_utf8(s1, sizeof(s1), &u8, &n));
+	ASSERT_EQ(n, 1 + 2 + 4 + 1 + 1);
+	ASSERT_MEMEQ(u8, "A\xc3\xa9\xf0\x9f\x98\x80\0z", n);
+	roundtrip16(s1, sizeof(s1));
+	roundtrip16(s2, sizeof(s2));
+	roundtrip16((const uint8_t *)"", 0);
+	ASSERT_ERR(util_utf16le_to_utf8(s1, 3, &u8, &n), -EILSEQ);
+	ASSERT_ERR(util_utf8_to_utf16le("\xff", 1, &u16, &n), -EILSEQ);
+	ASSERT_ERR(util_utf8_to_utf16le("\xc0\x80", 2, &u16, &n), -EILSEQ);
+	ASSERT_ERR(util_utf8_to_utf16le("\xe2\x82", 2, &u16, &n), -EILSEQ);
+}
+
+TEST(files)
+{
+	_cleanup_free_ char *p = util_path_join(tests_tmpdir(), "a/b/c");
+	_cleanup_free_ char *f = NULL, *buf = NULL;
+	char hex[UTIL_SHA256_HEX_LEN + 1];
+	size_t n;
+
+	ASSERT_OK(util_mkdir_p(p));
+	f = util_path_join(p, "f");
+	ASSERT_OK(util_write_file_atomic(f, "abc", 3));
+	ASSERT_OK(util_read_file(f, 100, &buf, &n));
+	ASSERT_EQ(n, 3);
+	ASSERT_STREQ(buf, "abc");
+	free(buf);
+	buf = NULL;
+	ASSERT_ERR(util_read_file(f, 2, &buf, &n), -EFBIG);
+	ASSERT_OK(util_sha256_file(f, hex));
+	ASSERT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223"
+	                  "b00361a396177a9cb410ff61f20015ad");
+	util_sha256_hex("abc", 3, hex);
+	ASSERT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223"
+	                  "b00361a396177a9cb410ff61f20015ad");
+	ASSERT_ERR(util_read_file("/nonexistent/x", 10, &buf, &n), -ENOENT);
+}

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Whole-file I/O on the host, temporary directories, paths and SHA-256.
+ * (Files inside images go through fixup/volume, not through these.)
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <nettle/sha2.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+int
+util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0, allocated = 0;
+	struct stat st;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+		return -EFBIG;
+	allocated = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
+	buf = malloc(allocated);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k;
+
+		if (n + 1 >= allocated) {
+			char *t;
+
+			if (allocated > max + 1)
+				return -EFBIG;
+			allocated *= 2;
+			t = realloc(buf, allocated);
+			if (!t)
+				return -ENOMEM;
+			buf = t;
+		}
+		k = read(fd, buf + n, allocated - n - 1);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > max)
+			return -EFBIG;
+	}
+	buf[n] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = n;
+	return 0;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+util_write_file_atomic(const char *path, const void *buf, size_t len)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = util_asprintf(&tmp, "%s.tmpXXXXXX", path);
+	if (r < 0)
+		return r;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, buf, len);
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r >= 0 && fchmod(fd, 0644) < 0)
+		r = -errno;
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
+}
+
+int
+util_mkdir_p(const char *path)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int
+rm_rf_at(int dfd, const char *name)
+{
+	struct stat st;
+	int r = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode)) {
+		int fd =
+		        openat(dfd, name,
+		               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d;
+		struct dirent *de;
+
+		if (fd < 0)
+			return -errno;
+		d = fdopendir(fd);
+		if (!d) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		while ((de = readdir(d))) {
+			int k;
+
+			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+				continue;
+			k = rm_rf_at(dirfd(d), de->d_name);
+			if (k < 0 && r == 0)
+				r = k;
+		}
+		closedir(d);
+		if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && r == 0)
+			r = -errno;
+		return r;
+	}
+	if (unlinkat(dfd, name, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+util_rm_rf(const char *path)
+{
+	return rm_rf_at(AT_FDCWD, path);
+}
+
+int
+util_mkdtemp(const char *tag, char **ret)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *p;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (util_asprintf(&p, "%s/imgfix-%s-XXXXXX", tmp, tag) < 0)
+		return -ENOMEM;
+	if (!mkdtemp(p)) {
+		int r = -errno;
+
+		free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+char *
+util_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	char *r;
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (*b == '/')
+		b++;
+	r = malloc(la + 1 + strlen(b) + 1);
+	if (!r)
+		return NULL;
+	memcpy(r, a, la);
+	r[la] = '/';
+	strcpy(r + la + 1, b);
+	return r;
+}
+
+static void
+hex_digest(const uint8_t *d, char ret[UTIL_SHA256_HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
+		ret[2 * i] = hex[d[i] >> 4];
+		ret[2 * i + 1] = hex[d[i] & 15];
+	}
+	ret[UTIL_SHA256_HEX_LEN] = '\0';
+}
+
+void
+util_sha256_hex(const void *buf, size_t len, char ret[UTIL_SHA256_HEX_LEN + 1])
+{
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, buf);
+	sha256_digest(&ctx, sizeof(d), d);
+	hex_digest(d, ret);
+}
+
+int
+util_sha256_file(const char *path, char ret[UTIL_SHA256_HEX_LEN + 1])
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE], buf[65536];
+
+	if (fd < 0)
+		return -errno;
+	sha256_init(&ctx);
+	for (;;) {
+		ssize_t k = read(fd, buf, sizeof(buf));
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			break;
+		sha256_update(&ctx, (size_t)k, buf);
+	}
+	sha256_digest(&ctx, sizeof(d), d);
+	hex_digest(d, ret);
+	return 0;
+}
