@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The imgfix command line: one function per subcommand, each in its own
+ * fixup/cmd-<name>.c, registered in the table of fixup/main.c.  A command
+ * gets argv with argv[0] = its name, parses its own options with
+ * getopt_long, prints its own --help, and returns an exit code below.
+ */
+#ifndef IMGFIX_CMD_H
+#define IMGFIX_CMD_H
+
+#include <stdbool.h>
+
+enum {
+	IMGFIX_EXIT_OK = 0,      /* success */
+	IMGFIX_EXIT_FAILURE = 1, /* failed, or blocked (missing items) */
+	IMGFIX_EXIT_USAGE = 2,   /* bad command line */
+	IMGFIX_EXIT_NOTHING = 3, /* nothing to do, or refused for safety */
+};
+
+struct imgfix_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Global options, set by main() before a command runs. */
+struct imgfix_globals {
+	int verbose; /* -v, repeatable */
+	bool quiet;  /* --quiet: no progress, fewer messages */
+};
+extern struct imgfix_globals imgfix_globals;
+
+/*
+ * Path of a data file shipped with imgfix (e.g. "rules/sets"): from
+ * $IMGFIX_DATADIR when set, the source tree when this binary runs from its
+ * build directory, else the installed datadir.  Returns malloc'd memory.
+ */
+char *imgfix_data_path(const char *rel);
+
+int cmd_hive(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_drivers(int argc, char **argv);
+int cmd_patchcache(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+
+#endif

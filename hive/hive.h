@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * hive/ — safe, typed editing of Windows registry hives over hivex.
+ *
+ * Everything imgfix changes in a Windows guest's registry goes through this
+ * header.  Keys are addressed by backslash paths relative to the hive root
+ * ("ControlSet001\\Services\\viostor"), matched case-insensitively as
+ * Windows does.  "Not found" is -ENOENT, distinct from real errors.  Edits
+ * are plain data (struct hive_edit) so that plans can be built, shown and
+ * compared before anything is written.
+ *
+ * A hive is untrusted input: every count, depth and size read from it is
+ * checked against the HIVE_MAX_* limits below.
+ */
+#ifndef IMGFIX_HIVE_H
+#define IMGFIX_HIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Limits for anything read from a hive (hostile input). */
+#define HIVE_MAX_DEPTH 512
+#define HIVE_MAX_SUBKEYS 1000000
+#define HIVE_MAX_VALUES 1000000
+#define HIVE_MAX_VALUE_SIZE (16u * 1024 * 1024)
+#define HIVE_MAX_NAME 16384
+#define HIVE_MAX_FILE_SIZE (1024ull * 1024 * 1024)
+
+/* Registry value types (winnt.h numbering). Unknown types are kept raw. */
+enum hive_type {
+	HIVE_T_NONE = 0,
+	HIVE_T_SZ = 1,
+	HIVE_T_EXPAND_SZ = 2,
+	HIVE_T_BINARY = 3,
+	HIVE_T_DWORD = 4,
+	HIVE_T_DWORD_BIG_ENDIAN = 5,
+	HIVE_T_LINK = 6,
+	HIVE_T_MULTI_SZ = 7,
+	HIVE_T_RESOURCE_LIST = 8,
+	HIVE_T_FULL_RESOURCE_DESCRIPTOR = 9,
+	HIVE_T_RESOURCE_REQUIREMENTS_LIST = 10,
+	HIVE_T_QWORD = 11,
+};
+
+struct hive;
+
+enum hive_open_flags {
+	HIVE_OPEN_WRITE = 1 << 0,   /* refuse dirty hives (-EUCLEAN) */
+	HIVE_OPEN_VERBOSE = 1 << 1, /* hivex verbose/debug output */
+};
+
+/*
+ * Opens the hive file at path.  With HIVE_OPEN_WRITE a dirty hive (header
+ * sequence numbers differ: newer state lives in .LOG1/.LOG2) is refused with
+ * -EUCLEAN.  A file that is not a hive is -EBADMSG (hivex: "not a hive"),
+ * truncated/corrupt structures -EBADMSG too, a file too large -EFBIG.
+ */
+int hive_open(const char *path, unsigned flags, struct hive **ret);
+struct hive *hive_free(struct hive *h);
+static inline void
+hive_freep(struct hive **h)
+{
+	if (*h)
+		hive_free(*h);
+}
+/* True when the header sequence numbers differ. */
+bool hive_is_dirty(const struct hive *h);
+/* Human-readable detail of the last error on this handle (or NULL). */
+const char *hive_last_error(const struct hive *h);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* A raw value: type as stored (any 32-bit number) and its bytes. */
+struct hive_value {
+	uint32_t type;
+	uint8_t *data;
+	size_t len;
+};
+void hive_value_done(struct hive_value *v);
+
+/* 0 when the key exists, -ENOENT when not. */
+int hive_key_exists(struct hive *h, const char *key);
+/* Subkey names / value names ("" = the default value), in hive order. */
+int hive_list_subkeys(struct hive *h, const char *key, char ***ret);
+int hive_list_values(struct hive *h, const char *key, char ***ret);
+
+/* name "" or NULL = the key's default value.  -ENOENT: key or value absent. */
+int hive_get_value(struct hive *h, const char *key, const char *name,
+                   struct hive_value *ret);
+/* SZ / EXPAND_SZ (and, leniently, NONE/BINARY holding UTF-16) as UTF-8,
+ * without the terminator.  Wrong type: -EMEDIUMTYPE. */
+int hive_get_string(struct hive *h, const char *key, const char *name,
+                    char **ret);
+/* DWORD (or DWORD_BIG_ENDIAN).  Wrong type or size: -EMEDIUMTYPE. */
+int hive_get_dword(struct hive *h, const char *key, const char *name,
+                   uint32_t *ret);
+int hive_get_qword(struct hive *h, const char *key, const char *name,
+                   uint64_t *ret);
+/* MULTI_SZ as a NULL-terminated list (empty items in the middle kept). */
+int hive_get_multi_sz(struct hive *h, const char *key, const char *name,
+                      char ***ret);
+
+/*
+ * Resolves SYSTEM\Select\Current to "ControlSetNNN" and checks that the key
+ * exists.  Documented fallback: Select missing or Current=0 (setup-time
+ * hives) -> the lowest existing ControlSetNNN, returned with 1 instead of 0
+ * so the caller can warn.  Current pointing at a missing set: -ENOENT.
+ */
+int hive_current_control_set(struct hive *h, char **ret);
+
+/* ---- encoding helpers --------------------------------------------------- */
+
+/* UTF-8 -> UTF-16LE with one terminating NUL (SZ / EXPAND_SZ data). */
+int hive_encode_sz(const char *s, uint8_t **ret, size_t *ret_len);
+/* List -> UTF-16LE items, each NUL-terminated, plus the final NUL. */
+int hive_encode_multi_sz(char *const *items, uint8_t **ret, size_t *ret_len);
+/* Decodes MULTI_SZ bytes (lenient about missing terminators). */
+int hive_decode_multi_sz(const uint8_t *data, size_t len, char ***ret);
+
+/* ---- edits as data ------------------------------------------------------ */
+
+enum hive_edit_kind {
+	HIVE_EDIT_SET_VALUE,       /* key, name, type, data/len (creates key) */
+	HIVE_EDIT_DELETE_VALUE,    /* key, name; absent value is not an error */
+	HIVE_EDIT_CREATE_KEY,      /* key (and parents) */
+	HIVE_EDIT_DELETE_KEY,      /* key and its whole tree; absent is fine */
+	HIVE_EDIT_MULTI_SZ_ADD,    /* append item unless present (case-ins.) */
+	HIVE_EDIT_MULTI_SZ_REMOVE, /* remove every case-insensitive match */
+};
+
+struct hive_edit {
+	enum hive_edit_kind kind;
+	char *key;       /* backslash path relative to the hive root */
+	char *name;      /* value name; "" = default value; NULL for key ops */
+	uint32_t type;   /* SET_VALUE: the registry type */
+	uint8_t *data;   /* SET_VALUE: raw bytes as they will be stored */
+	size_t len;      /* SET_VALUE: number of bytes */
+	char *item;      /* MULTI_SZ_ADD / _REMOVE: the item (UTF-8) */
+	bool no_clobber; /* SET_VALUE: keep an existing value */
+	char *origin;    /* provenance (rule id / driver), may be NULL */
+};
+
+/* A growable list of edits; zero-initialise, release with _done(). */
+struct hive_edits {
+	struct hive_edit *v;
+	size_t n, allocated;
+	char *origin; /* copied into every edit added while set */
+};
+void hive_edits_done(struct hive_edits *l);
+/* Sets the origin recorded in subsequently added edits (NULL clears). */
+int hive_edits_set_origin(struct hive_edits *l, const char *origin);
+int hive_edits_set(struct hive_edits *l, const char *key, const char *name,
+                   uint32_t type, const void *data, size_t len);
+int hive_edits_set_sz(struct hive_edits *l, const char *key, const char *name,
+                      uint32_t type /* SZ or EXPAND_SZ */, const char *s);
+int hive_edits_set_dword(struct hive_edits *l, const char *key,
+                         const char *name, uint32_t v);
+int hive_edits_set_multi_sz(struct hive_edits *l, const char *key,
+                            const char *name, char *const *items);
+int hive_edits_delete_value(struct hive_edits *l, const char *key,
+                            const char *name);
+int hive_edits_create_key(struct hive_edits *l, const char *key);
+int hive_edits_delete_key(struct hive_edits *l, const char *key);
+int hive_edits_multi_sz_add(struct hive_edits *l, const char *key,
+                            const char *name, const char *item);
+int hive_edits_multi_sz_remove(struct hive_edits *l, const char *key,
+                               const char *name, const char *item);
+/* Appends copies of all edits of src to l. */
+int hive_edits_append(struct hive_edits *l, const struct hive_edits *src);
+
+/*
+ * Applies edits in order to a hive opened with HIVE_OPEN_WRITE.  All or
+ * nothing as far as the file is concerned: nothing reaches disk until
+ * hive_commit().  On failure *ret_failed (may be NULL) is the index of the
+ * edit that failed.
+ */
+int hive_apply_edits(struct hive *h, const struct hive_edit *edits, size_t n,
+                     size_t *ret_failed);
+
+/* Writes the (edited) hive to new_path, which must not be the open file;
+ * the caller moves it into place. */
+int hive_commit(struct hive *h, const char *new_path);
+
+/* ---- export and diff ---------------------------------------------------- */
+
+/*
+ * Writes key (NULL/"" = root) and its subtree as Windows .reg text
+ * ("Windows Registry Editor Version 5.00"), key paths prefixed with prefix
+ * (e.g. "HKEY_LOCAL_MACHINE\\SYSTEM").
+ */
+int hive_export_reg(struct hive *h, const char *key, const char *prefix,
+                    FILE *out);
+
+/*
+ * Writes the difference a -> b as .reg-like text: keys added/removed,
+ * values added/removed/changed ("-" lines for removals, old values as
+ * comments).  Returns the number of differences (0 = identical).
+ */
+int hive_diff(struct hive *a, struct hive *b, const char *prefix, FILE *out);
+
+#endif
