@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A raw disk image with a copy-on-write overlay and an undo log; see disk.h
+ * for the protocol.  The overlay is an open-addressing hash table of 4 KiB
+ * blocks; commit sorts the dirty blocks into extents.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <linux/fs.h>
+
+#include "disk.h"
+#include "util.h"
+
+#define UNDO_MAGIC_LEN (sizeof(FIXUP_DISK_UNDO_MAGIC) - 1)
+#define UNDO_HEADER_LEN (UNDO_MAGIC_LEN + 16)
+#define UNDO_RECORD_HEADER 12
+#define UNDO_TRAILER_MAGIC "TRAILER\0"
+#define UNDO_TRAILER_LEN (8 + 8 + 32)
+#define EXTENT_MAX (1024u * 1024)
+
+struct block {
+	uint64_t no; /* block number + 1; 0 = empty slot */
+	uint8_t *data;
+};
+
+struct fixup_disk {
+	char *path;
+	int fd;
+	bool writable;
+	uint64_t size;
+	struct block *blocks;
+	size_t n_blocks, n_slots;
+	long fault_writes; /* -1 = off */
+	bool fault_kill;
+};
+
+static size_t
+block_hash(uint64_t no, size_t n_slots)
+{
+	no ^= no >> 33;
+	no *= 0xff51afd7ed558ccdULL;
+	no ^= no >> 33;
+	return (size_t)(no & (n_slots - 1));
+}
+
+static struct block *
+block_find(const struct fixup_disk *d, uint64_t no)
+{
+	if (d->n_slots == 0)
+		return NULL;
+	for (size_t i = block_hash(no, d->n_slots);;
+	     i = (i + 1) & (d->n_slots - 1)) {
+		if (d->blocks[i].no == no + 1)
+			return &d->blocks[i];
+		if (d->blocks[i].no == 0)
+			return NULL;
+	}
+}
+
+static int
+block_table_grow(struct fixup_disk *d)
+{
+	size_t n = d->n_slots ? d->n_slots * 2 : 1024;
+	struct block *t = calloc(n, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_slots; i++) {
+		struct block *b = &d->blocks[i];
+
+		if (b->no == 0)
+			continue;
+		for (size_t j = block_hash(b->no - 1, n);;
+		     j = (j + 1) & (n - 1))
+			if (t[j].no == 0) {
+				t[j] = *b;
+				break;
+			}
+	}
+	free(d->blocks);
+	d->blocks = t;
+	d->n_slots = n;
+	return 0;
+}
+
+static int
+read_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t k = pread(fd, p, len, (off_t)off);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return -EIO;
+		p += k;
+		len -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t k = pwrite(fd, p, len, (off_t)off);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		len -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* Returns the overlay block for no, creating it from the image when asked. */
+static int
+block_get(struct fixup_disk *d, uint64_t no, bool create, struct block **ret)
+{
+	struct block *b = block_find(d, no);
+	uint64_t off = no * FIXUP_DISK_BLOCK;
+	int r;
+
+	if (b || !create) {
+		*ret = b;
+		return 0;
+	}
+	if ((uint64_t)(d->n_blocks + 1) * FIXUP_DISK_BLOCK >
+	    FIXUP_DISK_MAX_DIRTY)
+		return -EFBIG;
+	if ((d->n_blocks + 1) * 2 > d->n_slots) {
+		r = block_table_grow(d);
+		if (r < 0)
+			return r;
+	}
+	uint8_t *data = calloc(1, FIXUP_DISK_BLOCK);
+	if (!data)
+		return -ENOMEM;
+	r = read_full(d->fd, data,
+	              (size_t)MIN((uint64_t)FIXUP_DISK_BLOCK, d->size - off),
+	              off);
+	if (r < 0) {
+		free(data);
+		return r;
+	}
+	for (size_t i = block_hash(no, d->n_slots);;
+	     i = (i + 1) & (d->n_slots - 1))
+		if (d->blocks[i].no == 0) {
+			d->blocks[i] = (struct block){no + 1, data};
+			*ret = &d->blocks[i];
+			break;
+		}
+	d->n_blocks++;
+	return 0;
+}
+
+int
+fixup_disk_open(const char *path, bool writable, struct fixup_disk **ret)
+{
+	_cleanup_close_ int fd = -1;
+	struct fixup_disk *d;
+	struct stat st;
+	const char *e;
+
+	fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t sz = 0;
+
+		if (ioctl(fd, BLKGETSIZE64, &sz) < 0) {
+			free(d);
+			return -errno;
+		}
+		d->size = sz;
+	} else if (S_ISREG(st.st_mode))
+		d->size = (uint64_t)st.st_size;
+	else {
+		free(d);
+		return -EMEDIUMTYPE;
+	}
+	d->path = strdup(path);
+	if (!d->path) {
+		free(d);
+		return -ENOMEM;
+	}
+	d->fd = TAKE_FD(fd);
+	d->writable = writable;
+	d->fault_writes = -1;
+	e = getenv("IMGFIX_FAULT_WRITES");
+	if (e && *e) {
+		uint64_t n;
+
+		if (util_parse_u64(e, &n) == 0 && n < LONG_MAX) {
+			const char *m = getenv("IMGFIX_FAULT_MODE");
+
+			d->fault_writes = (long)n;
+			d->fault_kill = m && streq(m, "kill");
+		}
+	}
+	*ret = d;
+	return 0;
+}
+
+struct fixup_disk *
+fixup_disk_free(struct fixup_disk *d)
+{
+	if (!d)
+		return NULL;
+	fixup_disk_discard(d);
+	free(d->blocks);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	free(d);
+	return NULL;
+}
+
+const char *
+fixup_disk_path(const struct fixup_disk *d)
+{
+	return d->path;
+}
+
+uint64_t
+fixup_disk_size(const struct fixup_disk *d)
+{
+	return d->size;
+}
+
+bool
+fixup_disk_writable(const struct fixup_disk *d)
+{
+	return d->writable;
+}
+
+uint64_t
+fixup_disk_dirty_bytes(const struct fixup_disk *d)
+{
+	return (uint64_t)d->n_blocks * FIXUP_DISK_BLOCK;
+}
+
+void
+fixup_disk_discard(struct fixup_disk *d)
+{
+	for (size_t i = 0; i < d->n_slots; i++) {
+		free(d->blocks[i].data);
+		d->blocks[i] = (struct block){0, NULL};
+	}
+	d->n_blocks = 0;
+}
+
+void
+fixup_disk_set_fault(struct fixup_disk *d, long writes, bool kill)
+{
+	d->fault_writes = writes;
+	d->fault_kill = kill;
+}
+
+int
+fixup_disk_pread(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	if (off > d->size || len > d->size - off)
+		return -EIO;
+	if (d->n_blocks == 0)
+		return read_full(d->fd, buf, len, off);
+	while (len > 0) {
+		uint64_t no = off / FIXUP_DISK_BLOCK;
+		size_t in = (size_t)(off % FIXUP_DISK_BLOCK);
+		size_t n = MIN(len, (size_t)FIXUP_DISK_BLOCK - in);
+		struct block *b = block_find(d, no);
+		int r;
+
+		if (b)
+			memcpy(p, b->data + in, n);
+		else {
+			/* Read the whole clean run up to the next dirty block.
+			 */
+			while (n < len) {
+				size_t m =
+				        MIN(len - n, (size_t)FIXUP_DISK_BLOCK);
+
+				if (block_find(d, (off + n) / FIXUP_DISK_BLOCK))
+					break;
+				n += m;
+			}
+			r = read_full(d->fd, p, n, off);
+			if (r < 0)
+				return r;
+		}
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+fixup_disk_pwrite(struct fixup_disk *d, const void *buf, size_t len,
+                  uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	if (off > d->size || len > d->size - off)
+		return -ENOSPC;
+	while (len > 0) {
+		uint64_t no = off / FIXUP_DISK_BLOCK;
+		size_t in = (size_t)(off % FIXUP_DISK_BLOCK);
+		size_t n = MIN(len, (size_t)FIXUP_DISK_BLOCK - in);
+		struct block *b;
+		int r;
+
+		r = block_get(d, no, true, &b);
+		if (r < 0)
+			return r;
+		memcpy(b->data + in, p, n);
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct extent {
+	uint64_t off;
+	size_t len;
+};
+
+/* Sorted, coalesced extents of the dirty blocks, clamped to the image. */
+static int
+dirty_extents(struct fixup_disk *d, struct extent **ret, size_t *ret_n)
+{
+	_cleanup_free_ uint64_t *nos = NULL;
+	_cleanup_free_ struct extent *ext = NULL;
+	size_t k = 0, n = 0;
+
+	nos = malloc(MAX(d->n_blocks, (size_t)1) * sizeof(uint64_t));
+	ext = malloc(MAX(d->n_blocks, (size_t)1) * sizeof(struct extent));
+	if (!nos || !ext)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n_slots; i++)
+		if (d->blocks[i].no)
+			nos[k++] = d->blocks[i].no - 1;
+	qsort(nos, k, sizeof(uint64_t), cmp_u64);
+	for (size_t i = 0; i < k; i++) {
+		uint64_t off = nos[i] * FIXUP_DISK_BLOCK;
+		size_t len =
+		        (size_t)MIN((uint64_t)FIXUP_DISK_BLOCK, d->size - off);
+
+		if (n > 0 && ext[n - 1].off + ext[n - 1].len == off &&
+		    ext[n - 1].len + len <= EXTENT_MAX)
+			ext[n - 1].len += len;
+		else
+			ext[n++] = (struct extent){off, len};
+	}
+	*ret = TAKE_PTR(ext);
+	*ret_n = n;
+	return 0;
+}
+
+static int
+fsync_parent(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_close_ int fd = -1;
+	char *s;
+
+	if (!dir)
+		return -ENOMEM;
+	s = strrchr(dir, '/');
+	if (s == dir)
+		s[1] = '\0';
+	else if (s)
+		*s = '\0';
+	else
+		strcpy(dir, ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Copies the overlay bytes of [off, off+len) into buf. */
+static void
+overlay_copy(struct fixup_disk *d, uint8_t *buf, uint64_t off, size_t len)
+{
+	while (len > 0) {
+		struct block *b = block_find(d, off / FIXUP_DISK_BLOCK);
+		size_t in = (size_t)(off % FIXUP_DISK_BLOCK);
+		size_t n = MIN(len, (size_t)FIXUP_DISK_BLOCK - in);
+
+		memcpy(buf, b->data + in, n);
+		buf += n;
+		off += n;
+		len -= n;
+	}
+}
+
+static int
+write_undo_log(struct fixup_disk *d, const struct extent *ext, size_t n,
+               const char *undo_path)
+{
+	_cleanup_free_ uint8_t *log = NULL;
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t total = UNDO_HEADER_LEN + UNDO_TRAILER_LEN, o = 0;
+	char hex[UTIL_SHA256_HEX_LEN + 1];
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		total += UNDO_RECORD_HEADER + ext[i].len;
+	log = malloc(total);
+	if (!log)
+		return -ENOMEM;
+	memcpy(log, FIXUP_DISK_UNDO_MAGIC, UNDO_MAGIC_LEN);
+	o = UNDO_MAGIC_LEN;
+	util_put_le64(log + o, d->size);
+	util_put_le64(log + o + 8, n);
+	o += 16;
+	for (size_t i = 0; i < n; i++) {
+		util_put_le64(log + o, ext[i].off);
+		util_put_le32(log + o + 8, (uint32_t)ext[i].len);
+		o += UNDO_RECORD_HEADER;
+		/* The original bytes come from the image, not the overlay. */
+		r = read_full(d->fd, log + o, ext[i].len, ext[i].off);
+		if (r < 0)
+			return r;
+		o += ext[i].len;
+	}
+	memcpy(log + o, UNDO_TRAILER_MAGIC, 8);
+	util_put_le64(log + o + 8, n);
+	util_sha256_hex(log, o, hex);
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v;
+
+		sscanf(hex + 2 * i, "%2x", &v);
+		log[o + 16 + i] = (uint8_t)v;
+	}
+	r = util_asprintf(&tmp, "%s.tmp", undo_path);
+	if (r < 0)
+		return r;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	r = write_full(fd, log, total, 0);
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return -errno;
+	if (close(TAKE_FD(fd)) < 0)
+		return -errno;
+	if (rename(tmp, undo_path) < 0)
+		return -errno;
+	return fsync_parent(undo_path);
+}
+
+static int
+fault_point(struct fixup_disk *d)
+{
+	if (d->fault_writes < 0)
+		return 0;
+	if (d->fault_writes == 0) {
+		if (d->fault_kill) {
+			(void)fsync(d->fd);
+			raise(SIGKILL);
+		}
+		return -EIO;
+	}
+	d->fault_writes--;
+	return 0;
+}
+
+int
+fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
+{
+	_cleanup_free_ struct extent *ext = NULL;
+	_cleanup_free_ uint8_t *buf = NULL, *back = NULL;
+	size_t n;
+	int r;
+
+	if (d->n_blocks == 0)
+		return 0;
+	if (!d->writable)
+		return -EROFS;
+	r = dirty_extents(d, &ext, &n);
+	if (r < 0)
+		return r;
+	r = write_undo_log(d, ext, n, undo_path);
+	if (r < 0)
+		return r;
+	buf = malloc(EXTENT_MAX);
+	back = malloc(EXTENT_MAX);
+	if (!buf || !back)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = fault_point(d);
+		if (r < 0)
+			return r;
+		overlay_copy(d, buf, ext[i].off, ext[i].len);
+		r = write_full(d->fd, buf, ext[i].len, ext[i].off);
+		if (r < 0)
+			return r;
+	}
+	if (fsync(d->fd) < 0)
+		return -errno;
+	/* Verify: read everything back from the image itself. */
+	for (size_t i = 0; i < n; i++) {
+		overlay_copy(d, buf, ext[i].off, ext[i].len);
+		r = read_full(d->fd, back, ext[i].len, ext[i].off);
+		if (r < 0)
+			return r;
+		if (memcmp(buf, back, ext[i].len) != 0)
+			return -EIO;
+	}
+	fixup_disk_discard(d);
+	return (int)MIN(n, (size_t)INT32_MAX);
+}
+
+int
+fixup_disk_undo(const char *image_path, const char *undo_path)
+{
+	_cleanup_free_ char *log = NULL;
+	_cleanup_close_ int fd = -1;
+	char hex[UTIL_SHA256_HEX_LEN + 1], want[UTIL_SHA256_HEX_LEN + 1];
+	size_t len, o, end;
+	uint64_t size, n;
+	struct stat st;
+	int r;
+
+	r = util_read_file(undo_path, FIXUP_DISK_MAX_DIRTY * 2, &log, &len);
+	if (r < 0)
+		return r;
+	if (len < UNDO_HEADER_LEN + UNDO_TRAILER_LEN ||
+	    memcmp(log, FIXUP_DISK_UNDO_MAGIC, UNDO_MAGIC_LEN) != 0)
+		return -EBADMSG;
+	end = len - UNDO_TRAILER_LEN;
+	if (memcmp(log + end, UNDO_TRAILER_MAGIC, 8) != 0)
+		return -ENODATA;
+	util_sha256_hex(log, end, hex);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(want + 2 * i, 3, "%02x",
+		         (unsigned)(uint8_t)log[end + 16 + i]);
+	if (!streq(hex, want))
+		return -ENODATA;
+	size = util_le64(log + UNDO_MAGIC_LEN);
+	n = util_le64(log + UNDO_MAGIC_LEN + 8);
+	if (n != util_le64(log + end + 8))
+		return -EBADMSG;
+
+	fd = open(image_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != size)
+		return -EINVAL;
+	/* Check every record before writing any. */
+	for (int pass = 0; pass < 2; pass++) {
+		o = UNDO_HEADER_LEN;
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t off;
+			uint32_t l;
+
+			if (end - o < UNDO_RECORD_HEADER)
+				return -EBADMSG;
+			off = util_le64(log + o);
+			l = util_le32(log + o + 8);
+			o += UNDO_RECORD_HEADER;
+			if (l > end - o || off > size || l > size - off)
+				return -EBADMSG;
+			if (pass == 1) {
+				r = write_full(fd, log + o, l, off);
+				if (r < 0)
+					return r;
+			}
+			o += l;
+		}
+		if (o != end)
+			return -EBADMSG;
+	}
+	if (fsync(fd) < 0)
+		return -errno;
+	return (int)MIN(n, (uint64_t)INT32_MAX);
+}

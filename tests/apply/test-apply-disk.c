@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Tests for fixup/disk.c: overlay reads/writes, commit, undo, faults. */
+#include <fcntl.h>
+#include <sys/wait.h>
+
+#include "disk.h"
+#include "tests.h"
+
+#define IMG_SIZE (1024 * 1024 + 1000) /* deliberately not block-aligned */
+
+static char *
+make_image(const char *name, char hash[UTIL_SHA256_HEX_LEN + 1])
+{
+	char *p = util_path_join(tests_tmpdir(), name);
+	uint8_t *buf = malloc(IMG_SIZE);
+
+	ASSERT_NOT_NULL(buf);
+	for (size_t i = 0; i < IMG_SIZE; i++)
+		buf[i] = (uint8_t)(i * 7 + i / 4096);
+	ASSERT_OK(util_write_file_atomic(p, buf, IMG_SIZE));
+	util_sha256_hex(buf, IMG_SIZE, hash);
+	free(buf);
+	return p;
+}
+
+static void
+scribble(struct fixup_disk *d)
+{
+	uint8_t buf[10000];
+
+	memset(buf, 0xab, sizeof(buf));
+	/* Unaligned, spanning blocks, touching the partial last block. */
+	ASSERT_OK(fixup_disk_pwrite(d, buf, 10, 5));
+	ASSERT_OK(fixup_disk_pwrite(d, buf, sizeof(buf), 4090));
+	ASSERT_OK(fixup_disk_pwrite(d, buf, 100, 300000));
+	ASSERT_OK(fixup_disk_pwrite(d, buf, 900, IMG_SIZE - 900));
+	ASSERT_ERR(fixup_disk_pwrite(d, buf, 2, IMG_SIZE - 1), -ENOSPC);
+}
+
+TEST(overlay_reads_see_writes_and_image_untouched)
+{
+	char h0[UTIL_SHA256_HEX_LEN + 1], h1[UTIL_SHA256_HEX_LEN + 1];
+	_cleanup_free_ char *p = make_image("a.img", h0);
+	_cleanup_(fixup_disk_freep) struct fixup_disk *d = NULL;
+	uint8_t b[20];
+
+	ASSERT_OK(fixup_disk_open(p, false, &d));
+	ASSERT_EQ(fixup_disk_size(d), IMG_SIZE);
+	scribble(d);
+	ASSERT_OK(fixup_disk_pread(d, b, 20, 0));
+	ASSERT_EQ(b[0], 0);
+	ASSERT_EQ(b[5], 0xab);
+	ASSERT_EQ(b[14], 0xab);
+	ASSERT_EQ(b[15], (uint8_t)(15 * 7));
+	ASSERT_OK(fixup_disk_pread(d, b, 20, IMG_SIZE - 20));
+	ASSERT_EQ(b[19], 0xab);
+	ASSERT_ERR(fixup_disk_pread(d, b, 20, IMG_SIZE - 10), -EIO);
+	ASSERT_TRUE(fixup_disk_dirty_bytes(d) > 0);
+	/* Read-only handle cannot commit. */
+	ASSERT_ERR(fixup_disk_commit(d, "/nonexistent/undo"), -EROFS);
+	ASSERT_OK(util_sha256_file(p, h1));
+	ASSERT_STREQ(h0, h1);
+}
+
+TEST(commit_then_undo_restores_every_byte)
+{
+	char h0[UTIL_SHA256_HEX_LEN + 1], h1[UTIL_SHA256_HEX_LEN + 1];
+	_cleanup_free_ char *p = make_image("b.img", h0);
+	_cleanup_free_ char *undo = util_path_join(tests_tmpdir(), "b.undo");
+	_cleanup_(fixup_disk_freep) struct fixup_disk *d = NULL;
+	uint8_t b[10];
+
+	ASSERT_OK(fixup_disk_open(p, true, &d));
+	scribble(d);
+	ASSERT_OK(fixup_disk_commit(d, undo));
+	ASSERT_EQ(fixup_disk_dirty_bytes(d), 0);
+	ASSERT_OK(util_sha256_file(p, h1));
+	ASSERT_TRUE(!streq(h0, h1));
+	ASSERT_OK(fixup_disk_pread(d, b, 10, 5));
+	ASSERT_EQ(b[0], 0xab);
+	ASSERT_OK(fixup_disk_undo(p, undo));
+	ASSERT_OK(util_sha256_file(p, h1));
+	ASSERT_STREQ(h0, h1);
+	/* Undo is idempotent. */
+	ASSERT_OK(fixup_disk_undo(p, undo));
+	ASSERT_OK(util_sha256_file(p, h1));
+	ASSERT_STREQ(h0, h1);
+}
+
+TEST(fault_at_every_write_point_is_recoverable)
+{
+	for (long n = 0; n < 6; n++) {
+		char h0[UTIL_SHA256_HEX_LEN + 1], h1[UTIL_SHA256_HEX_LEN + 1];
+		_cleanup_free_ char *p = make_image("c.img", h0);
+		_cleanup_free_ char *undo =
+		        util_path_join(tests_tmpdir(), "c.undo");
+		_cleanup_(fixup_disk_freep) struct fixup_disk *d = NULL;
+		pid_t pid;
+		int status;
+
+		(void)unlink(undo);
+		pid = fork();
+		ASSERT_TRUE(pid >= 0);
+		if (pid == 0) {
+			if (fixup_disk_open(p, true, &d) < 0)
+				_exit(10);
+			scribble(d);
+			fixup_disk_set_fault(d, n, true);
+			_exit(fixup_disk_commit(d, undo) < 0 ? 11 : 0);
+		}
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+		if (WIFEXITED(status)) {
+			/* n beyond the number of extents: commit finished. */
+			ASSERT_EQ(WEXITSTATUS(status), 0);
+		} else
+			ASSERT_EQ(WTERMSIG(status), SIGKILL);
+		ASSERT_OK(fixup_disk_undo(p, undo));
+		ASSERT_OK(util_sha256_file(p, h1));
+		ASSERT_STREQ(h0, h1);
+	}
+}
+
+TEST(damaged_undo_logs_are_refused)
+{
+	char h0[UTIL_SHA256_HEX_LEN + 1], h1[UTIL_SHA256_HEX_LEN + 1];
+	_cleanup_free_ char *p = make_image("d.img", h0);
+	_cleanup_free_ char *undo = util_path_join(tests_tmpdir(), "d.undo");
+	_cleanup_(fixup_disk_freep) struct fixup_disk *d = NULL;
+	_cleanup_free_ char *log = NULL;
+	size_t len;
+
+	ASSERT_OK(fixup_disk_open(p, true, &d));
+	scribble(d);
+	ASSERT_OK(fixup_disk_commit(d, undo));
+	ASSERT_OK(util_read_file(undo, 1 << 26, &log, &len));
+	/* Truncated: no trailer → never applied, nothing written. */
+	ASSERT_OK(util_write_file_atomic(undo, log, len - 10));
+	ASSERT_ERR(fixup_disk_undo(p, undo), -ENODATA);
+	/* A flipped byte breaks the checksum. */
+	log[100] ^= 1;
+	ASSERT_OK(util_write_file_atomic(undo, log, len));
+	ASSERT_ERR(fixup_disk_undo(p, undo), -ENODATA);
+	ASSERT_OK(util_write_file_atomic(undo, "garbage", 7));
+	ASSERT_ERR(fixup_disk_undo(p, undo), -EBADMSG);
+	ASSERT_OK(util_sha256_file(p, h1));
+	ASSERT_TRUE(!streq(h0, h1)); /* still the committed state */
+}
