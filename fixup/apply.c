@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Applying a plan: journal first, then the writes through the volume layer,
+ * then commit (raw images: overlay → undo log → image), read-back
+ * verification, and the journal marked complete.  Rollback reverses it.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "apply.h"
+#include "disk.h"
+#include "volume.h"
+
+void
+fixup_apply_result_done(struct fixup_apply_result *r)
+{
+	free(r->backup_dir);
+	*r = (struct fixup_apply_result){0};
+}
+
+/* Fault injection on the dir road (the raw road counts in disk.c). */
+static long fault_writes = -1;
+static bool fault_kill;
+
+static void
+fault_init(void)
+{
+	const char *e = getenv("IMGFIX_FAULT_WRITES");
+	const char *m = getenv("IMGFIX_FAULT_MODE");
+	uint64_t n;
+
+	fault_writes = -1;
+	if (e && *e && util_parse_u64(e, &n) == 0 && n < 1000000) {
+		fault_writes = (long)n;
+		fault_kill = m && streq(m, "kill");
+	}
+}
+
+static int
+fault_point(void)
+{
+	if (fault_writes < 0)
+		return 0;
+	if (fault_writes == 0) {
+		if (fault_kill)
+			raise(SIGKILL);
+		return -EIO;
+	}
+	fault_writes--;
+	return 0;
+}
+
+static void
+now_iso(char buf[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The bytes an op leaves in its file (NULL for removals). */
+static int
+op_content(const struct fixup_op *op, char **ret, size_t *ret_len)
+{
+	switch (op->kind) {
+	case FIXUP_OP_PUT_FILE:
+		return util_read_file(op->source, FIXUP_MAX_PUT_FILE, ret,
+		                      ret_len);
+	case FIXUP_OP_HIVE:
+		return util_read_file(op->hive_tmp, FIXUP_MAX_HIVE_FILE, ret,
+		                      ret_len);
+	case FIXUP_OP_WRITE_FILE:
+		*ret = util_strndup0((const char *)op->data, op->len);
+		*ret_len = op->len;
+		return *ret ? 0 : -ENOMEM;
+	default:
+		*ret = NULL;
+		*ret_len = 0;
+		return 0;
+	}
+}
+
+static char *
+parent_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	if (!s || s == path)
+		return strdup("/");
+	return util_strndup0(path, (size_t)(s - path));
+}
+
+/* Records the directories mkdir -p of dir would create. */
+static int
+note_missing_dirs(struct fixup_volume *v, const char *dir, struct journal *j)
+{
+	_cleanup_free_ char *parent = NULL;
+	struct fixup_stat st;
+	int r;
+
+	if (streq(dir, "/") || fixup_volume_stat(v, dir, &st) >= 0)
+		return 0;
+	parent = parent_of(dir);
+	if (!parent)
+		return -ENOMEM;
+	r = note_missing_dirs(v, parent, j);
+	if (r < 0)
+		return r;
+	if (util_strv_contains(j->created_dirs, dir))
+		return 0;
+	return util_strv_push(&j->created_dirs, dir);
+}
+
+/* Saves the original of one touched path into the journal. */
+static int
+journal_original(struct journal *j, struct fixup_volume *v, const char *path,
+                 bool save_copy, bool removed)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct journal_file *f;
+	size_t len;
+	int r;
+
+	unsigned vi = (unsigned)fixup_volume_index(v);
+
+	for (size_t i = 0; i < j->n_files; i++)
+		if (j->files[i].volume == vi && streq(j->files[i].path, path)) {
+			j->files[i].removed = removed;
+			return 0;
+		}
+	r = journal_add_file(j, path, &f);
+	if (r < 0)
+		return r;
+	f->volume = vi;
+	f->removed = removed;
+	r = fixup_volume_read_file(v, path, FIXUP_MAX_HIVE_FILE, &buf, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return log_error_errno(r, "Failed to read %s to back it up: %m",
+		                       path);
+	f->existed = true;
+	util_sha256_hex(buf, len, f->sha_before);
+	if (save_copy) {
+		_cleanup_free_ char *host = NULL;
+
+		if (util_asprintf(&f->backup, "files/%04zu", j->n_files) < 0)
+			return -ENOMEM;
+		host = util_path_join(j->dir, f->backup);
+		if (!host)
+			return -ENOMEM;
+		r = util_write_file_atomic(host, buf, len);
+		if (r < 0)
+			return log_error_errno(r,
+			                       "Failed to write the backup %s: "
+			                       "%m",
+			                       host);
+	}
+	return 0;
+}
+
+static int
+prepare_backup_dir(const char *dir)
+{
+	_cleanup_free_ char *files = util_path_join(dir, "files");
+	struct journal old;
+	int r;
+
+	r = journal_load(dir, &old);
+	if (r >= 0) {
+		bool done = streq(old.state, "rolled-back");
+
+		journal_done(&old);
+		if (!done)
+			return log_error_errno(
+			        -EEXIST,
+			        "%s already holds the journal of a fix (state "
+			        "'%s'); roll it back with 'imgfix rollback' or "
+			        "choose another --backup directory.",
+			        dir, old.state);
+		/* A rolled-back journal is replaced. */
+		(void)util_rm_rf(files);
+	} else if (r != -ENOENT)
+		return r;
+	if (!files)
+		return -ENOMEM;
+	r = util_mkdir_p(files);
+	if (r < 0)
+		return log_error_errno(
+		        r, "Cannot create backup directory %s: %m", dir);
+	/* Prove it is writable before touching anything. */
+	_cleanup_free_ char *probe = util_path_join(dir, ".probe");
+	if (!probe)
+		return -ENOMEM;
+	r = util_write_file_atomic(probe, "ok\n", 3);
+	if (r < 0)
+		return log_error_errno(r,
+		                       "Backup directory %s is not writable: "
+		                       "%m",
+		                       dir);
+	(void)unlink(probe);
+	return 0;
+}
+
+static int
+execute_op(struct fixup_volume *root, const struct fixup_op *op,
+           struct fixup_apply_result *res)
+{
+	struct fixup_volume *v = op->vol ? op->vol : root;
+	_cleanup_free_ char *buf = NULL, *parent = NULL;
+	size_t len;
+	int r;
+
+	r = fault_point();
+	if (r < 0)
+		return r;
+	switch (op->kind) {
+	case FIXUP_OP_REMOVE:
+		r = fixup_volume_remove(v, op->path);
+		if (r == -ENOENT)
+			r = 0;
+		if (r >= 0)
+			res->files_removed++;
+		return r;
+	case FIXUP_OP_BOOT_BYTES:
+		return fixup_volume_write_boot(v, op->offset, op->data,
+		                               op->len);
+	default:
+		break;
+	}
+	r = op_content(op, &buf, &len);
+	if (r < 0)
+		return log_error_errno(r,
+		                       "Failed to read the new content of %s: "
+		                       "%m",
+		                       op->path);
+	parent = parent_of(op->path);
+	if (!parent)
+		return -ENOMEM;
+	r = fixup_volume_mkdir_p(v, parent);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create %s: %m", parent);
+	r = fixup_volume_write_file(v, op->path, buf, len);
+	if (r < 0)
+		return log_error_errno(r, "Failed to write %s: %m", op->path);
+	res->files_written++;
+	return 0;
+}
+
+/* Re-reads every touched file and compares it with what the plan wrote. */
+static int
+verify(struct fixup_image *img, struct fixup_volume *root,
+       const struct fixup_plan *p, struct journal *j)
+{
+	size_t root_index = fixup_volume_index(root);
+
+	for (size_t i = 0; i < j->n_files; i++) {
+		struct journal_file *f = &j->files[i];
+		_cleanup_free_ char *buf = NULL;
+		struct fixup_volume *v;
+		size_t len;
+		int r;
+
+		r = fixup_image_open_volume(img, f->volume, &v);
+		if (r < 0)
+			return log_error_errno(r, "Verification failed: cannot "
+			                          "reopen the volume: %m");
+		r = fixup_volume_read_file(v, f->path, FIXUP_MAX_HIVE_FILE,
+		                           &buf, &len);
+		if (f->removed) {
+			if (r != -ENOENT)
+				return log_error_errno(-EIO,
+				                       "Verification failed: "
+				                       "%s still exists.",
+				                       f->path);
+			continue;
+		}
+		if (r < 0)
+			return log_error_errno(r,
+			                       "Verification failed: cannot "
+			                       "read back %s: %m",
+			                       f->path);
+		util_sha256_hex(buf, len, f->sha_after);
+	}
+	/* The last op writing each path decides its expected content. */
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct fixup_op *op = &p->ops[i];
+		_cleanup_free_ char *want = NULL;
+		char sha[UTIL_SHA256_HEX_LEN + 1];
+		size_t len;
+		bool last = true;
+		int r;
+
+		if (op->kind == FIXUP_OP_REMOVE ||
+		    op->kind == FIXUP_OP_BOOT_BYTES)
+			continue;
+		for (size_t k = i + 1; k < p->n_ops; k++)
+			if (p->ops[k].vol == op->vol &&
+			    streq(p->ops[k].path, op->path))
+				last = false;
+		if (!last)
+			continue;
+		r = op_content(op, &want, &len);
+		if (r < 0)
+			return r;
+		util_sha256_hex(want, len, sha);
+		size_t vi = op->vol ? fixup_volume_index(op->vol) : root_index;
+		for (size_t k = 0; k < j->n_files; k++)
+			if (j->files[k].volume == vi &&
+			    streq(j->files[k].path, op->path) &&
+			    !streq(j->files[k].sha_after, sha))
+				return log_error_errno(
+				        -EIO,
+				        "Verification failed: %s does not "
+				        "hold what was written.",
+				        op->path);
+	}
+	return 0;
+}
+
+int
+fixup_apply(struct fixup_image *img, struct fixup_volume *root,
+            const struct fixup_plan *p, const char *backup_dir,
+            struct fixup_apply_result *ret)
+{
+	_cleanup_free_ char *abs_image = NULL, *undo = NULL;
+	struct fixup_apply_result res = {0};
+	struct journal j = {0};
+	bool raw = !fixup_image_is_dir(img);
+	char created[32];
+	int r;
+
+	fault_init();
+	r = prepare_backup_dir(backup_dir);
+	if (r < 0)
+		return r;
+	abs_image = realpath(fixup_image_path(img), NULL);
+	j.dir = strdup(backup_dir);
+	j.image = abs_image ? strdup(abs_image) : NULL;
+	j.backend = strdup(fixup_volume_backend(root));
+	j.root = strdup(fixup_volume_name(root));
+	now_iso(created);
+	j.created = strdup(created);
+	j.undo_log = raw;
+	j.image_size = fixup_image_layout(img)->size;
+	res.backup_dir = strdup(backup_dir);
+	if (!j.dir || !j.image || !j.backend || !j.root || !j.created ||
+	    !res.backup_dir) {
+		r = -ENOMEM;
+		goto finish;
+	}
+
+	/* 1. Originals into the journal, before any write. */
+	for (size_t i = 0; i < p->n_ops && r >= 0; i++) {
+		const struct fixup_op *op = &p->ops[i];
+		_cleanup_free_ char *parent = parent_of(op->path);
+
+		if (op->kind == FIXUP_OP_BOOT_BYTES)
+			continue;
+		struct fixup_volume *v = op->vol ? op->vol : root;
+
+		r = parent ? note_missing_dirs(v, parent, &j) : -ENOMEM;
+		if (r >= 0)
+			r = journal_original(&j, v, op->path, !raw,
+			                     op->kind == FIXUP_OP_REMOVE);
+	}
+	if (r >= 0)
+		r = journal_set_state(&j, "prepared");
+	if (r < 0) {
+		log_error_errno(r, "Failed to write the journal in %s: %m",
+		                backup_dir);
+		goto finish;
+	}
+
+	/* 2. The writes. */
+	r = journal_set_state(&j, "applying");
+	for (size_t i = 0; i < p->n_ops && r >= 0; i++)
+		r = execute_op(root, &p->ops[i], &res);
+	if (r < 0) {
+		log_error_errno(r, "The fix failed before it was committed.");
+		goto finish;
+	}
+
+	/* 3. Commit: flush the volume; raw images write the overlay now. */
+	undo = util_path_join(backup_dir, JOURNAL_UNDO);
+	if (!undo) {
+		r = -ENOMEM;
+		goto finish;
+	}
+	r = fixup_image_commit(img, raw ? undo : NULL);
+	if (r < 0) {
+		log_error_errno(r, "Failed to commit the changes to %s: %m",
+		                fixup_image_path(img));
+		goto finish;
+	}
+	res.extents = (unsigned)r;
+
+	/* 4. Verify by reading everything back (volumes are reopened). */
+	r = verify(img, root, p, &j);
+	if (r < 0)
+		goto finish;
+	r = journal_set_state(&j, "complete");
+
+finish:
+	if (r >= 0) {
+		*ret = res;
+		res = (struct fixup_apply_result){0};
+	} else
+		log_error("The journal in %s says how to undo what was done: "
+		          "run 'imgfix rollback --backup %s %s'.",
+		          backup_dir, backup_dir, fixup_image_path(img));
+	fixup_apply_result_done(&res);
+	journal_done(&j);
+	return r;
+}
+
+static int
+rollback_dir(struct journal *j)
+{
+	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
+	struct fixup_volume *v;
+	int r;
+
+	r = fixup_image_open(j->image, FIXUP_OPEN_WRITE, &img);
+	if (r < 0)
+		return log_error_errno(
+		        r, "Failed to open %s for rollback: %s", j->image,
+		        fixup_error_detail() ? fixup_error_detail() : "%m");
+	for (size_t i = j->n_files; i-- > 0;) {
+		struct journal_file *f = &j->files[i];
+		_cleanup_free_ char *host = NULL, *buf = NULL;
+		size_t len;
+
+		r = fixup_image_open_volume(img, f->volume, &v);
+		if (r < 0)
+			return log_error_errno(r,
+			                       "Failed to open the volume of "
+			                       "%s: %m",
+			                       f->path);
+		if (!f->existed) {
+			r = fixup_volume_remove(v, f->path);
+			if (r < 0 && r != -ENOENT)
+				return log_error_errno(
+				        r, "Failed to remove %s: %m", f->path);
+			continue;
+		}
+		if (!f->backup)
+			return log_error_errno(-EBADMSG,
+			                       "Journal has no backup of %s.",
+			                       f->path);
+		host = util_path_join(j->dir, f->backup);
+		if (!host)
+			return -ENOMEM;
+		r = util_read_file(host, FIXUP_MAX_HIVE_FILE, &buf, &len);
+		if (r < 0)
+			return log_error_errno(
+			        r, "Failed to read backup %s: %m", host);
+		char sha[UTIL_SHA256_HEX_LEN + 1];
+		util_sha256_hex(buf, len, sha);
+		if (!streq(sha, f->sha_before))
+			return log_error_errno(-EBADMSG,
+			                       "Backup %s of %s is damaged "
+			                       "(checksum mismatch).",
+			                       host, f->path);
+		r = fixup_volume_write_file(v, f->path, buf, len);
+		if (r < 0)
+			return log_error_errno(r, "Failed to restore %s: %m",
+			                       f->path);
+	}
+	/* Directories the fix created (dir road: one volume). */
+	if (fixup_image_open_volume(img, 0, &v) >= 0)
+		for (size_t i = util_strv_length(j->created_dirs); i-- > 0;)
+			(void)fixup_volume_remove(v, j->created_dirs[i]);
+	return fixup_image_close_volumes(img);
+}
+
+int
+fixup_rollback(const char *image, const char *backup_dir)
+{
+	_cleanup_free_ char *abs_image = realpath(image, NULL);
+	_cleanup_free_ char *undo = util_path_join(backup_dir, JOURNAL_UNDO);
+	struct journal j = {0};
+	int r;
+
+	r = journal_load(backup_dir, &j);
+	if (r == -ENOENT)
+		return log_error_errno(r,
+		                       "No journal in %s: nothing imgfix "
+		                       "could roll back.",
+		                       backup_dir);
+	if (r < 0)
+		return r;
+	if (!abs_image || !streq(abs_image, j.image)) {
+		log_error("The journal in %s belongs to %s, not %s.",
+		          backup_dir, j.image, image);
+		journal_done(&j);
+		return -EINVAL;
+	}
+	if (streq(j.state, "rolled-back")) {
+		journal_done(&j);
+		return 1;
+	}
+	if (j.undo_log) {
+		r = fixup_disk_undo(j.image, undo);
+		if (r == -ENOENT || r == -ENODATA)
+			/* The undo log was never completed: the image was
+			 * never written. */
+			r = 0;
+		else if (r < 0)
+			log_error_errno(r, "Failed to restore %s from %s: %m",
+			                j.image, undo);
+	} else
+		r = rollback_dir(&j);
+	if (r >= 0)
+		r = journal_set_state(&j, "rolled-back");
+	journal_done(&j);
+	return r < 0 ? r : 0;
+}

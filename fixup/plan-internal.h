@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Private declarations shared by plan.c and plan-*.c. */
+#ifndef IMGFIX_FIXUP_PLAN_INTERNAL_H
+#define IMGFIX_FIXUP_PLAN_INTERNAL_H
+
+#include "drivers.h"
+#include "plan.h"
+
+struct rules_action;
+
+/* State of one Windows plan build. */
+struct win_ctx {
+	const struct fixup_plan_input *in;
+	struct fixup_plan *p;
+	char *systemroot;         /* "/Windows" */
+	const char *control_set;  /* "ControlSet001" */
+	char *system_path;        /* real-case guest path of SYSTEM */
+	char *software_path;      /* guest path of SOFTWARE */
+	struct hive *system_ro;   /* original SYSTEM (private copy) */
+	struct hive *software_ro; /* original SOFTWARE, once needed */
+	struct drivers_target target;
+	bool driver_database;
+	struct drivers_store *store;
+	char **disabled;      /* services disabled so far */
+	char **injected_boot; /* boot-critical services injected */
+};
+
+int fixup_plan_build_windows(const struct fixup_plan_input *in,
+                             struct fixup_plan *p);
+int fixup_plan_build_linux(const struct fixup_plan_input *in,
+                           struct fixup_plan *p);
+
+int win_ctx_init(struct win_ctx *w, const struct fixup_plan_input *in,
+                 struct fixup_plan *p);
+void win_ctx_done(struct win_ctx *w);
+/* Guest path under the systemroot, real case where it exists. */
+char *win_path(struct win_ctx *w, const char *rel);
+int win_system_edits(struct win_ctx *w, const char *origin,
+                     struct hive_edits **ret);
+int win_software_edits(struct win_ctx *w, const char *origin,
+                       struct hive_edits **ret);
+int win_action(struct win_ctx *w, const struct rules_action *a,
+               const char *origin);
+/* Boot configuration and patch-cache actions (plan-winboot.c). */
+int win_boot_action(struct win_ctx *w, const struct rules_action *a,
+                    const char *origin);
+
+#endif

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Plans: bookkeeping of ops and problems, private hive copies, and the text
+ * rendering `imgfix plan` prints (registry diffs via hive_diff(), text files
+ * as unified diffs).  The Windows and Linux halves turn rule actions into
+ * ops (plan-windows.c, plan-linux.c).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "plan-internal.h"
+#include "rules.h"
+#include "volume.h"
+
+extern char **environ;
+
+static void
+op_done(struct fixup_op *op)
+{
+	free(op->path);
+	free(op->origin);
+	free(op->summary);
+	free(op->hive_name);
+	hive_edits_done(&op->edits);
+	free(op->hive_tmp);
+	free(op->hive_before);
+	free(op->source);
+	free(op->data);
+	free(op->old);
+}
+
+void
+fixup_plan_done(struct fixup_plan *p)
+{
+	for (size_t i = 0; i < p->n_ops; i++)
+		op_done(&p->ops[i]);
+	free(p->ops);
+	for (size_t i = 0; i < p->n_problems; i++) {
+		free(p->problems[i].origin);
+		free(p->problems[i].message);
+		free(p->problems[i].hint);
+	}
+	free(p->problems);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		free(p->rules[i].origin);
+		util_strv_free(p->rules[i].actions);
+	}
+	free(p->rules);
+	util_strv_free(p->warnings);
+	util_strv_free(p->notes);
+	if (p->tmpdir)
+		(void)util_rm_rf(p->tmpdir);
+	free(p->tmpdir);
+	*p = (struct fixup_plan){0};
+}
+
+int
+fixup_plan_add_op(struct fixup_plan *p, enum fixup_op_kind kind,
+                  const char *path, const char *origin, struct fixup_op **ret)
+{
+	struct fixup_op *t = realloc(p->ops, (p->n_ops + 1) * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	p->ops = t;
+	t = &p->ops[p->n_ops];
+	*t = (struct fixup_op){.kind = kind};
+	t->path = strdup(path);
+	t->origin = origin ? strdup(origin) : NULL;
+	if (!t->path || (origin && !t->origin)) {
+		op_done(t);
+		return -ENOMEM;
+	}
+	p->n_ops++;
+	*ret = t;
+	return 0;
+}
+
+static int
+vformat(char **ret, const char *fmt, va_list ap)
+{
+	if (vasprintf(ret, fmt, ap) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+fixup_plan_add_problem(struct fixup_plan *p, const char *origin, bool blocking,
+                       const char *hint, const char *fmt, ...)
+{
+	struct fixup_problem *t;
+	va_list ap;
+	char *msg;
+	int r;
+
+	va_start(ap, fmt);
+	r = vformat(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	t = realloc(p->problems, (p->n_problems + 1) * sizeof(*t));
+	if (!t) {
+		free(msg);
+		return -ENOMEM;
+	}
+	p->problems = t;
+	p->problems[p->n_problems++] = (struct fixup_problem){
+	        .origin = origin ? strdup(origin) : NULL,
+	        .message = msg,
+	        .hint = hint ? strdup(hint) : NULL,
+	        .blocking = blocking,
+	};
+	return 0;
+}
+
+int
+fixup_plan_warn(struct fixup_plan *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int r;
+
+	va_start(ap, fmt);
+	r = vformat(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	if (util_strv_contains(p->warnings, msg)) {
+		free(msg);
+		return 0;
+	}
+	return util_strv_consume(&p->warnings, msg);
+}
+
+int
+fixup_plan_note(struct fixup_plan *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int r;
+
+	va_start(ap, fmt);
+	r = vformat(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	return util_strv_consume(&p->notes, msg);
+}
+
+int
+fixup_plan_record(struct fixup_plan *p, const char *origin, const char *fmt,
+                  ...)
+{
+	struct fixup_applied_rule *t = NULL;
+	va_list ap;
+	char *msg;
+	int r;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (streq(p->rules[i].origin, origin))
+			t = &p->rules[i];
+	if (!t) {
+		t = realloc(p->rules, (p->n_rules + 1) * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		p->rules = t;
+		t = &p->rules[p->n_rules];
+		*t = (struct fixup_applied_rule){.origin = strdup(origin)};
+		if (!t->origin)
+			return -ENOMEM;
+		p->n_rules++;
+	}
+	va_start(ap, fmt);
+	r = vformat(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	return util_strv_consume(&t->actions, msg);
+}
+
+int
+fixup_fetch_file(struct fixup_volume *v, const char *path, size_t max,
+                 const char *host_path)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = fixup_volume_read_file(v, path, max, &buf, &len);
+	if (r < 0)
+		return r;
+	return util_write_file_atomic(host_path, buf, len);
+}
+
+static int
+plan_tmpdir(struct fixup_plan *p)
+{
+	if (p->tmpdir)
+		return 0;
+	return util_mkdtemp("plan", &p->tmpdir);
+}
+
+int
+fixup_plan_hive_op(struct fixup_plan *p, struct fixup_volume *v,
+                   const char *hive_name, const char *path, const char *origin,
+                   struct fixup_op **ret)
+{
+	struct fixup_op *op;
+	int r;
+
+	for (size_t i = 0; i < p->n_ops; i++)
+		if (p->ops[i].kind == FIXUP_OP_HIVE && p->ops[i].vol == v &&
+		    strcaseeq(p->ops[i].path, path)) {
+			*ret = &p->ops[i];
+			return 0;
+		}
+	r = plan_tmpdir(p);
+	if (r < 0)
+		return r;
+	r = fixup_plan_add_op(p, FIXUP_OP_HIVE, path, origin, &op);
+	if (r < 0)
+		return r;
+	op->vol = v;
+	op->hive_name = strdup(hive_name);
+	if (!op->hive_name ||
+	    util_asprintf(&op->hive_before, "%s/%s.%zu.orig", p->tmpdir,
+	                  hive_name, p->n_ops) < 0 ||
+	    util_asprintf(&op->hive_tmp, "%s/%s.%zu.new", p->tmpdir, hive_name,
+	                  p->n_ops) < 0)
+		return -ENOMEM;
+	if (util_asprintf(&op->summary, "edit registry hive %s", hive_name) < 0)
+		return -ENOMEM;
+	r = fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, op->hive_before);
+	if (r < 0)
+		return r;
+	*ret = op;
+	return 0;
+}
+
+int
+fixup_plan_write_file(struct fixup_plan *p, struct fixup_volume *v,
+                      const char *path, const char *origin, const char *summary,
+                      const void *data, size_t len)
+{
+	_cleanup_free_ char *old = NULL;
+	struct fixup_op *op = NULL;
+	size_t old_len = 0;
+	bool existed;
+	int r;
+
+	/* A later edit of the same file builds on the earlier one. */
+	for (size_t i = 0; i < p->n_ops; i++)
+		if (p->ops[i].kind == FIXUP_OP_WRITE_FILE &&
+		    p->ops[i].vol == v && streq(p->ops[i].path, path))
+			op = &p->ops[i];
+	if (op) {
+		uint8_t *d = malloc(len + 1);
+
+		if (!d)
+			return -ENOMEM;
+		memcpy(d, data, len);
+		d[len] = 0;
+		free(op->data);
+		op->data = d;
+		op->len = len;
+		return 0;
+	}
+	r = fixup_volume_read_file(v, path, FIXUP_MAX_TEXT_FILE, &old,
+	                           &old_len);
+	if (r == -ENOENT)
+		existed = false;
+	else if (r < 0)
+		return r;
+	else
+		existed = true;
+	if (existed && old_len == len && memcmp(old, data, len) == 0)
+		return 0;
+	r = fixup_plan_add_op(p, FIXUP_OP_WRITE_FILE, path, origin, &op);
+	if (r < 0)
+		return r;
+	op->vol = v;
+	op->existed = existed;
+	op->old = (uint8_t *)TAKE_PTR(old);
+	op->old_len = old_len;
+	op->data = malloc(len + 1);
+	op->summary = strdup(summary);
+	if (!op->data || !op->summary)
+		return -ENOMEM;
+	memcpy(op->data, data, len);
+	op->data[len] = 0;
+	op->len = len;
+	return 0;
+}
+
+/* Applies every hive op's edits to a private copy: validates them and
+ * gives the diff.  A failing edit is a real error naming the rule. */
+static int
+finalize_hives(struct fixup_plan *p)
+{
+	for (size_t i = 0; i < p->n_ops; i++) {
+		struct fixup_op *op = &p->ops[i];
+		_cleanup_(hive_freep) struct hive *h = NULL;
+		size_t failed = 0;
+		int r;
+
+		if (op->kind != FIXUP_OP_HIVE)
+			continue;
+		r = hive_open(op->hive_before, HIVE_OPEN_WRITE, &h);
+		if (r < 0)
+			return log_error_errno(r,
+			                       "Failed to open the %s hive of "
+			                       "the guest (%s) for writing: %s",
+			                       op->hive_name, op->path,
+			                       r == -EUCLEAN
+			                               ? "the hive is dirty "
+			                                 "(changes only in "
+			                                 ".LOG1/.LOG2); boot "
+			                                 "the guest and shut "
+			                                 "it down cleanly first"
+			                               : "%m");
+		r = hive_apply_edits(h, op->edits.v, op->edits.n, &failed);
+		if (r < 0) {
+			const struct hive_edit *e = &op->edits.v[failed];
+
+			return log_error_errno(
+			        r, "Rule %s: failed to edit %s\\%s: %s",
+			        e->origin ? e->origin : "(none)", op->hive_name,
+			        e->key,
+			        hive_last_error(h) ? hive_last_error(h) : "%m");
+		}
+		r = hive_commit(h, op->hive_tmp);
+		if (r < 0)
+			return log_error_errno(r, "Failed to write hive %s: %m",
+			                       op->hive_tmp);
+	}
+	return 0;
+}
+
+int
+fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret)
+{
+	struct fixup_plan p = {0};
+	const char *family = util_strmap_get(in->facts, "os.family");
+	int r;
+
+	if (family && streq(family, "windows"))
+		r = fixup_plan_build_windows(in, &p);
+	else if (family && streq(family, "linux"))
+		r = fixup_plan_build_linux(in, &p);
+	else
+		r = log_error_errno(-EOPNOTSUPP,
+		                    "Don't know how to fix a guest of family "
+		                    "'%s'.",
+		                    family ? family : "(unknown)");
+	if (r >= 0)
+		r = finalize_hives(&p);
+	if (r < 0) {
+		fixup_plan_done(&p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+bool
+fixup_plan_blocked(const struct fixup_plan *p)
+{
+	for (size_t i = 0; i < p->n_problems; i++)
+		if (p->problems[i].blocking)
+			return true;
+	return false;
+}
+
+/* Runs diff -u on two host files; output to out.  diff exits 1 when the
+ * files differ, which is what we expect. */
+static int
+unified_diff(const char *a, const char *b, const char *label, FILE *out)
+{
+	_cleanup_free_ char *la = NULL, *lb = NULL;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status, r;
+	char *argv[] = {(char *)"diff", (char *)"-u",      (char *)"--label",
+	                NULL,           (char *)"--label", NULL,
+	                (char *)a,      (char *)b,         NULL};
+
+	if (util_asprintf(&la, "a%s", label) < 0 ||
+	    util_asprintf(&lb, "b%s", label) < 0)
+		return -ENOMEM;
+	argv[3] = la;
+	argv[5] = lb;
+	fflush(out);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fileno(out), STDOUT_FILENO);
+	r = posix_spawnp(&pid, "diff", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0)
+		return -r;
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		return -EIO;
+	return 0;
+}
+
+static bool
+is_text(const uint8_t *d, size_t n)
+{
+	return !memchr(d, '\0', n);
+}
+
+static int
+print_write_op(const struct fixup_plan *p, const struct fixup_op *op, FILE *out)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL;
+	int r;
+
+	if (!is_text(op->data, op->len) ||
+	    (op->existed && !is_text(op->old, op->old_len))) {
+		fprintf(out, "    (binary, %zu -> %zu bytes)\n", op->old_len,
+		        op->len);
+		return 0;
+	}
+	if (util_asprintf(&a, "%s/diff-a", p->tmpdir) < 0 ||
+	    util_asprintf(&b, "%s/diff-b", p->tmpdir) < 0)
+		return -ENOMEM;
+	r = util_write_file_atomic(a, op->existed ? (char *)op->old : "",
+	                           op->existed ? op->old_len : 0);
+	if (r >= 0)
+		r = util_write_file_atomic(b, op->data, op->len);
+	if (r >= 0)
+		r = unified_diff(op->existed ? a : "/dev/null", b, op->path,
+		                 out);
+	return r;
+}
+
+static const char *
+op_kind_name(enum fixup_op_kind k)
+{
+	switch (k) {
+	case FIXUP_OP_HIVE:
+		return "registry";
+	case FIXUP_OP_PUT_FILE:
+		return "copy";
+	case FIXUP_OP_WRITE_FILE:
+		return "write";
+	case FIXUP_OP_REMOVE:
+		return "remove";
+	case FIXUP_OP_BOOT_BYTES:
+		return "boot-sector";
+	}
+	return "?";
+}
+
+int
+fixup_plan_print(const struct fixup_plan *p, FILE *out)
+{
+	int r;
+
+	if (p->n_problems > 0) {
+		fprintf(out, "Problems:\n");
+		for (size_t i = 0; i < p->n_problems; i++) {
+			const struct fixup_problem *pr = &p->problems[i];
+
+			fprintf(out, "  %s [%s] %s\n",
+			        pr->blocking ? "BLOCKING" : "warning",
+			        pr->origin ? pr->origin : "-", pr->message);
+			if (pr->hint)
+				fprintf(out, "      hint: %s\n", pr->hint);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "Plan: %zu operation(s)\n", p->n_ops);
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct fixup_op *op = &p->ops[i];
+
+		fprintf(out, "\n[%zu] %s %s  (%s)\n", i + 1,
+		        op_kind_name(op->kind), op->path,
+		        op->origin ? op->origin : "-");
+		if (op->summary)
+			fprintf(out, "    %s\n", op->summary);
+		switch (op->kind) {
+		case FIXUP_OP_HIVE: {
+			_cleanup_(hive_freep) struct hive *a = NULL, *b = NULL;
+			_cleanup_free_ char *prefix = NULL;
+
+			for (size_t e = 0; e < op->edits.n; e++)
+				fprintf(out, "    edit %s\\%s%s%s  (%s)\n",
+				        op->hive_name, op->edits.v[e].key,
+				        op->edits.v[e].name ? " : " : "",
+				        op->edits.v[e].name
+				                ? (op->edits.v[e].name[0]
+				                           ? op->edits.v[e].name
+				                           : "@")
+				                : "",
+				        op->edits.v[e].origin
+				                ? op->edits.v[e].origin
+				                : "-");
+			if (util_asprintf(&prefix, "HKEY_LOCAL_MACHINE\\%s",
+			                  op->hive_name) < 0)
+				return -ENOMEM;
+			r = hive_open(op->hive_before, 0, &a);
+			if (r >= 0)
+				r = hive_open(op->hive_tmp, 0, &b);
+			if (r >= 0) {
+				fflush(out);
+				r = hive_diff(a, b, prefix, out);
+			}
+			if (r < 0)
+				return r;
+			break;
+		}
+		case FIXUP_OP_PUT_FILE:
+			fprintf(out, "    from %s\n", op->source);
+			break;
+		case FIXUP_OP_WRITE_FILE:
+			fflush(out);
+			r = print_write_op(p, op, out);
+			if (r < 0)
+				return r;
+			break;
+		case FIXUP_OP_REMOVE:
+			break;
+		case FIXUP_OP_BOOT_BYTES:
+			fprintf(out, "    %zu byte(s) at offset %" PRIu64 "\n",
+			        op->len, op->offset);
+			break;
+		}
+	}
+	if (p->warnings) {
+		fprintf(out, "\nWarnings:\n");
+		STRV_FOREACH (w, p->warnings)
+			fprintf(out, "  %s\n", *w);
+	}
+	if (p->notes) {
+		fprintf(out, "\nNotes:\n");
+		STRV_FOREACH (n, p->notes)
+			fprintf(out, "  %s\n", *n);
+	}
+	return 0;
+}
