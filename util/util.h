@@ -136,7 +136,7 @@ void util_log_set_prefix(const char *prefix);
 /* No format attribute: with -Wpedantic GCC rejects the %m extension the
  * style relies on; formats are checked by the tests that exercise them. */
 int util_log_internal(enum util_log_level level, int error, const char *fmt,
-		      ...);
+                      ...);
 
 #define log_error(...) util_log_internal(UTIL_LOG_ERR, 0, __VA_ARGS__)
 #define log_warning(...) util_log_internal(UTIL_LOG_WARNING, 0, __VA_ARGS__)
