@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `imgfix inspect [--json] IMAGE`: find every OS on IMAGE (a raw disk image,
+ * a block device or a directory holding a guest tree) and print its facts,
+ * the names rule sets match on.  Read-only: the image is opened O_RDONLY.
+ */
+#include <getopt.h>
+
+#include "cmd.h"
+#include "inspect.h"
+#include "util.h"
+#include "volume.h"
+
+static void
+help(FILE *f)
+{
+	fprintf(f, "Usage: imgfix inspect [--json] IMAGE\n\n"
+	           "Finds the Windows and Linux installations on IMAGE (a raw "
+	           "disk image,\na block device or a directory) and prints "
+	           "their facts.  Nothing is\nwritten to the image.\n\n"
+	           "Options:\n"
+	           "  --json      print {\"guests\":[{\"root\":..., "
+	           "\"facts\":{...}}]}\n"
+	           "  -h, --help  this help\n");
+}
+
+static void
+print_summary(const struct fixup_guest *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct util_strmap *f = g[i].facts;
+		const char *product = util_strmap_get(f, "os.product");
+		size_t services = 0;
+
+		printf("%sGuest on %s: %s\n", i ? "\n" : "", g[i].root,
+		       product ? product
+		               : (util_strmap_get(f, "os.family")
+		                          ? util_strmap_get(f, "os.family")
+		                          : "?"));
+		for (size_t k = 0; k < util_strmap_size(f); k++) {
+			const char *key = util_strmap_key(f, k);
+
+			if (util_startswith(key, "service.") &&
+			    imgfix_globals.verbose == 0) {
+				services++;
+				continue;
+			}
+			printf("  %-26s %s\n", key, util_strmap_value(f, k));
+		}
+		if (services)
+			printf("  %-26s %zu (list them with -v or --json)\n",
+			       "services", services);
+	}
+}
+
+int
+cmd_inspect(int argc, char **argv)
+{
+	static const struct option options[] = {
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
+	struct fixup_guest *guests = NULL;
+	size_t n = 0;
+	bool json = false;
+	unsigned flags = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			help(stdout);
+			return IMGFIX_EXIT_OK;
+		default:
+			help(stderr);
+			return IMGFIX_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		help(stderr);
+		return IMGFIX_EXIT_USAGE;
+	}
+	if (imgfix_globals.verbose >= 2)
+		flags |= FIXUP_OPEN_VERBOSE;
+
+	r = fixup_image_open(argv[optind], flags, &img);
+	if (r < 0) {
+		log_error_errno(r, "Failed to open image: %s",
+		                fixup_error_detail() ? fixup_error_detail()
+		                                     : strerror(-r));
+		return IMGFIX_EXIT_FAILURE;
+	}
+	r = fixup_inspect(img, &guests, &n);
+	if (r < 0) {
+		log_error_errno(r, "Failed to inspect '%s': %s", argv[optind],
+		                fixup_error_detail() ? fixup_error_detail()
+		                                     : strerror(-r));
+		return IMGFIX_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < n; i++)
+		STRV_FOREACH (w, guests[i].warnings)
+			log_warning("%s: %s: %s", argv[optind], guests[i].root,
+			            *w);
+
+	if (json) {
+		_cleanup_free_ char *s = NULL;
+
+		r = fixup_guests_to_json(guests, n, &s);
+		if (r < 0) {
+			fixup_guests_free(guests, n);
+			log_error_errno(r, "Failed to format JSON: %s",
+			                strerror(-r));
+			return IMGFIX_EXIT_FAILURE;
+		}
+		printf("%s\n", s);
+	} else {
+		print_summary(guests, n);
+	}
+	fixup_guests_free(guests, n);
+	r = fixup_image_close_volumes(img);
+	if (r < 0) {
+		log_error_errno(r, "Failed to close '%s': %s", argv[optind],
+		                strerror(-r));
+		return IMGFIX_EXIT_FAILURE;
+	}
+	if (fflush(stdout) != 0) {
+		log_error("Failed to write output: %s", strerror(errno));
+		return IMGFIX_EXIT_FAILURE;
+	}
+	return IMGFIX_EXIT_OK;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Inspection: find every OS root on an image and describe it as guest
+ * *facts* — a struct util_strmap of flat names ("os.version" -> "10.0"),
+ * the names the rule engine matches on.  Read-only: inspection never
+ * writes to the image (hives are copied out to a private temp dir).
+ *
+ * Facts of a Windows guest (all values strings):
+ *   os.family=windows  os.distro=windows  os.product (ProductName)
+ *   os.version (major.minor: CurrentMajor/MinorVersionNumber on 10+, else
+ *   CurrentVersion)  os.build (CurrentBuildNumber)  os.service_pack (the
+ *   number in CSDVersion, "0" without one)  os.product_type (client|server:
+ *   InstallationType, else ProductName containing "Server", else SYSTEM
+ *   ProductOptions\ProductType WinNT=client)  os.arch (i386|x86_64|aarch64:
+ *   PE Machine of System32\ntoskrnl.exe, else PROCESSOR_ARCHITECTURE of
+ *   the control set's Session Manager\Environment)
+ *   windows.systemroot ("\Windows", real case)  windows.control_set
+ *   ("ControlSet001")  windows.hal (first HardwareID of Enum\Root\ACPI_HAL
+ *   or PCI_HAL \0000, lower case)  windows.driver_database (true|false)
+ *   windows.hive_dirty (true|false)  windows.boot_driver (see
+ *   inspect-windows.c for the heuristic)  source.platform
+ *   (vmware|virtualbox|xen|parallels|hyperv|physical)
+ *   service.<Name>.start for every service key of the control set (the
+ *   Start DWORD, "none" for a key without one).
+ * Facts of a Linux guest: os.family=linux  os.distro (os-release ID)
+ *   os.version (major.minor)  os.product (PRETTY_NAME)  linux.family
+ *   (redhat|debian|suse|arch|alpine|<ID>)  os.arch (ELF of /bin/sh, when
+ *   present)  linux.root_device (the "/" entry of etc/fstab, when present).
+ * Both: disk.style (mbr|gpt; absent for directories and bare
+ *   filesystems), firmware (uefi when an EFI system partition exists, else
+ *   bios; absent for directories).
+ */
+#ifndef IMGFIX_FIXUP_INSPECT_H
+#define IMGFIX_FIXUP_INSPECT_H
+
+#include <stddef.h>
+
+#include "util.h"
+#include "volume.h"
+
+/* Hives larger than this are refused (they are copied into memory). */
+#define FIXUP_HIVE_MAX (512u * 1024 * 1024)
+
+struct fixup_guest {
+	char *root;                  /* "partition 2", "disk" or "dir" */
+	struct fixup_volume *volume; /* the root volume, owned by the image */
+	char *systemroot;            /* Windows: real-case "/Windows"; "/" */
+	struct util_strmap *facts;
+	char **warnings; /* things the user should know (missing SOFTWARE) */
+};
+
+/*
+ * Opens every partition of img that a backend can read (read-only unless
+ * img was opened for writing) and inspects it.  *ret is an array of *ret_n
+ * guests (at least one).  Errors: FIXUP_E_NO_FILESYSTEM (nothing openable),
+ * FIXUP_E_NO_OS (volumes open but hold no OS), any error of
+ * fixup_image_open_volume() (BitLocker, hibernated, unclean), -EBADMSG for
+ * a SYSTEM/SOFTWARE hive that cannot be read, FIXUP_E_SYMLINK_ESCAPE;
+ * fixup_error_detail() names the file and the problem.
+ */
+int fixup_inspect(struct fixup_image *img, struct fixup_guest **ret,
+                  size_t *ret_n);
+void fixup_guests_free(struct fixup_guest *g, size_t n);
+
+/* Per-volume inspectors (inspect-windows.c, inspect-linux.c): 1 and *g
+ * filled when the volume holds that OS, 0 when not, -errno on failure. */
+int fixup_inspect_windows(struct fixup_volume *v, struct fixup_guest *g);
+int fixup_inspect_linux(struct fixup_volume *v, struct fixup_guest *g);
+
+/* {"guests":[{"root":..., "facts":{name: value, ...}}, ...]} as a
+ * NUL-terminated string (report-json.c). */
+int fixup_guests_to_json(const struct fixup_guest *g, size_t n, char **ret);
+
+#endif

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The volume layer of fixup/: an "image" (a raw disk image file, a block
+ * device or a host directory) is opened, its partitions are enumerated
+ * (fixup/probe.c, libblkid) and a partition is opened as a "volume" through
+ * one of the backends behind struct fixup_volume_ops:
+ *
+ *   ntfs3g  (volume-ntfs3g.c)  NTFS at the partition's byte offset of the
+ *                              image file, through libntfs-3g, no FUSE;
+ *   dir     (volume-dir.c)     a host directory tree, every path resolved
+ *                              inside the root.
+ *
+ * Later backends (ext via libext2fs, guestfs) implement the same ops.
+ *
+ * Paths given to fixup_volume_*() are relative to the volume root, with
+ * '/' or '\\' as separators; a leading separator is optional.  "." and ".."
+ * components are refused (-EINVAL): the layer never walks upwards on behalf
+ * of a caller.  Names are matched exactly by the backends; use
+ * fixup_volume_lookup() to resolve Windows paths case-insensitively first.
+ *
+ * Errors are -errno.  The open/inspect errors that a user must be able to
+ * tell apart have their own codes (FIXUP_E_* below); whenever a function
+ * fails with a specific reason it also leaves a one-line explanation in
+ * fixup_error_detail() (per thread) naming the file and what is wrong.
+ */
+#ifndef IMGFIX_FIXUP_VOLUME_H
+#define IMGFIX_FIXUP_VOLUME_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- limits (everything read from an image is hostile) ------------------ */
+
+#define FIXUP_SECTOR_SIZE 512u
+#define FIXUP_MAX_PARTITIONS 256u
+#define FIXUP_MAX_PATH 4096u
+#define FIXUP_MAX_NAME 255u                 /* bytes of UTF-8 per component */
+#define FIXUP_MAX_DIR_ENTRIES 1000000u      /* entries listed per directory */
+#define FIXUP_MAX_SYMLINKS 40u              /* dir backend: links per lookup */
+#define FIXUP_RAW_REGION_MAX (1024u * 1024) /* raw I/O: first MiB only */
+
+/* ---- distinct errors of opening and inspecting (negative errno) --------- */
+
+#define FIXUP_E_NOT_IMAGE (-EMEDIUMTYPE) /* not a raw disk image */
+#define FIXUP_E_NO_PARTITIONS (-ENXIO)   /* no table, no filesystem */
+#define FIXUP_E_BEYOND_EOF (-ERANGE)     /* partition past end of file */
+#define FIXUP_E_NO_FILESYSTEM (-ENODEV)  /* nothing a backend opens */
+#define FIXUP_E_HIBERNATED (-EPERM)      /* hiberfil.sys active */
+#define FIXUP_E_UNCLEAN (-EUCLEAN)       /* dirty flag / $LogFile */
+#define FIXUP_E_BITLOCKER (-ENOKEY)      /* "-FVE-FS-" boot sector */
+#define FIXUP_E_NO_OS (-ENOMEDIUM)       /* no OS root found */
+#define FIXUP_E_SYMLINK_ESCAPE (-EXDEV)  /* dir: link leads outside */
+
+/* Explanation of the last failure of a fixup_* call in this thread, or
+ * NULL.  Valid until the next fixup_* call that fails. */
+const char *fixup_error_detail(void);
+/* Records a detail message and returns r (negative errno). */
+int fixup_set_error(int r, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+void fixup_clear_error(void);
+
+/* ---- disk layout -------------------------------------------------------- */
+
+enum fixup_disk_style {
+	FIXUP_DISK_NONE, /* no partition table: whole disk, or a directory */
+	FIXUP_DISK_MBR,
+	FIXUP_DISK_GPT,
+};
+
+struct fixup_partition {
+	unsigned number; /* as in the table (1-based); 0 = whole disk */
+	uint64_t start;  /* bytes from the start of the image */
+	uint64_t size;   /* bytes */
+	char *type;      /* MBR "0x07"; GPT type GUID, upper case */
+	char *uuid;      /* GPT partition GUID, upper case; NULL on MBR */
+	char *fstype;    /* libblkid TYPE ("ntfs", "vfat", ...) or NULL;
+	                  * "dir" for a directory image */
+	char *label;     /* filesystem label or NULL */
+	bool bootable;   /* MBR active flag */
+	bool esp;        /* EFI system partition */
+};
+
+struct fixup_disk_layout {
+	enum fixup_disk_style style;
+	uint32_t mbr_signature; /* MBR disk signature (offset 0x1B8) */
+	char *gpt_guid;         /* GPT disk GUID, upper case; NULL on MBR */
+	uint64_t size;          /* image size in bytes */
+	struct fixup_partition *parts;
+	size_t n_parts;
+};
+
+const char *fixup_disk_style_to_string(enum fixup_disk_style s);
+
+/* ---- images ------------------------------------------------------------- */
+
+struct fixup_image;
+struct fixup_volume;
+
+enum fixup_open_flags {
+	FIXUP_OPEN_WRITE = 1 << 0, /* open the file and volumes read-write */
+	/* Read-only opens only: open hibernated / unclean NTFS anyway (the
+	 * data may be stale).  Never honoured for writing. */
+	FIXUP_OPEN_ALLOW_UNCLEAN = 1 << 1,
+	FIXUP_OPEN_VERBOSE = 1 << 2, /* let libntfs-3g print its messages */
+};
+
+/*
+ * Opens path: a directory (dir backend, one pseudo partition number 0 with
+ * fstype "dir"), or a raw image file / block device whose partitions are
+ * probed with libblkid.  A file without a partition table but with a
+ * filesystem at offset 0 gives one pseudo partition number 0.
+ * Errors: FIXUP_E_NOT_IMAGE (smaller than a sector, qcow2/vmdk/vhd(x)),
+ * FIXUP_E_NO_PARTITIONS, FIXUP_E_BEYOND_EOF, -errno from open().
+ * Read-only opening never writes a byte to the image.
+ */
+int fixup_image_open(const char *path, unsigned flags,
+                     struct fixup_image **ret);
+/*
+ * Syncs and closes every volume opened on img (unmounting NTFS); returns
+ * the first error.  img stays valid (volumes must be reopened).
+ */
+int fixup_image_close_volumes(struct fixup_image *img);
+/* Closes remaining volumes (errors ignored: call close_volumes first when
+ * writing) and frees img.  Accepts NULL, returns NULL. */
+struct fixup_image *fixup_image_free(struct fixup_image *img);
+static inline void
+fixup_image_freep(struct fixup_image **p)
+{
+	if (*p)
+		fixup_image_free(*p);
+}
+
+const char *fixup_image_path(const struct fixup_image *img);
+bool fixup_image_is_dir(const struct fixup_image *img);
+bool fixup_image_writable(const struct fixup_image *img);
+const struct fixup_disk_layout *
+fixup_image_layout(const struct fixup_image *img);
+
+/*
+ * Opens partition index i (0 <= i < layout->n_parts) with the backend its
+ * filesystem needs; the volume is owned by img and opened once (later
+ * calls return the same one).  Errors: FIXUP_E_NO_FILESYSTEM (no backend
+ * for this filesystem), FIXUP_E_BITLOCKER, FIXUP_E_HIBERNATED,
+ * FIXUP_E_UNCLEAN, -EBADMSG (NTFS libntfs-3g cannot mount), -errno.
+ */
+int fixup_image_open_volume(struct fixup_image *img, size_t i,
+                            struct fixup_volume **ret);
+/* True when a backend exists for partition i's filesystem type. */
+bool fixup_image_can_open(const struct fixup_image *img, size_t i);
+
+/*
+ * Raw access to the disk's own sectors (MBR, GPT header and entries):
+ * [off, off+len) must lie inside the image, within the first
+ * FIXUP_RAW_REGION_MAX bytes and before the first partition.
+ * Writing needs FIXUP_OPEN_WRITE.  Directory images: -EOPNOTSUPP.
+ */
+int fixup_image_read_disk(struct fixup_image *img, uint64_t off, void *buf,
+                          size_t len);
+int fixup_image_write_disk(struct fixup_image *img, uint64_t off,
+                           const void *buf, size_t len);
+
+/* ---- volumes ------------------------------------------------------------ */
+
+/* Windows FILE_ATTRIBUTE_* bits as stored by NTFS. */
+#define FIXUP_ATTR_READONLY 0x0001u
+#define FIXUP_ATTR_HIDDEN 0x0002u
+#define FIXUP_ATTR_SYSTEM 0x0004u
+#define FIXUP_ATTR_DIRECTORY 0x0010u
+#define FIXUP_ATTR_ARCHIVE 0x0020u
+
+struct fixup_stat {
+	bool is_dir;
+	uint64_t size;       /* bytes of the (unnamed) data stream */
+	bool has_attributes; /* the backend knows Windows attributes */
+	uint32_t attributes; /* FIXUP_ATTR_* when has_attributes */
+};
+
+/* Read a whole file; more than max bytes is -EFBIG.  The buffer has an
+ * extra NUL after *ret_len bytes. */
+int fixup_volume_read_file(struct fixup_volume *v, const char *path, size_t max,
+                           char **ret, size_t *ret_len);
+/* Reads up to len bytes at off; *ret_n = bytes read (short at EOF). */
+int fixup_volume_read_at(struct fixup_volume *v, const char *path, uint64_t off,
+                         void *buf, size_t len, size_t *ret_n);
+/*
+ * Replaces (or creates) a whole file.  dir: a temp file in the same
+ * directory + fsync + rename, mode of the old file kept.  ntfs3g: in place
+ * (truncate + write of the existing inode), so the file keeps its
+ * attributes, security descriptor and 8.3 name; the caller's journal holds
+ * the original bytes.  The parent directory must exist.
+ */
+int fixup_volume_write_file(struct fixup_volume *v, const char *path,
+                            const void *buf, size_t len);
+int fixup_volume_stat(struct fixup_volume *v, const char *path,
+                      struct fixup_stat *ret);
+/* Names in a directory (no "." / ".."; NTFS: no DOS 8.3 duplicates, no
+ * metafiles), sorted with strcmp. */
+int fixup_volume_list(struct fixup_volume *v, const char *path, char ***ret);
+/* mkdir -p; existing directories are fine, an existing file is -ENOTDIR. */
+int fixup_volume_mkdir_p(struct fixup_volume *v, const char *path);
+/* Removes a file or an empty directory. */
+int fixup_volume_remove(struct fixup_volume *v, const char *path);
+/* Renames a file; an existing target file is replaced (dir: atomically;
+ * ntfs3g: target removed first). */
+int fixup_volume_rename(struct fixup_volume *v, const char *from,
+                        const char *to);
+/* Sets FIXUP_ATTR_* (READONLY|HIDDEN|SYSTEM|ARCHIVE); -EOPNOTSUPP when the
+ * backend has no such attributes (dir). */
+int fixup_volume_set_attributes(struct fixup_volume *v, const char *path,
+                                uint32_t attributes);
+/*
+ * Case-insensitive lookup of a Windows-style path ("windows\\system32\\
+ * config\\system"): each component matches exactly when it exists, else
+ * the first name (in strcmp order) equal ignoring ASCII case.  *ret is the
+ * real-case path "/Windows/System32/config/SYSTEM".  -ENOENT when absent.
+ */
+int fixup_volume_lookup(struct fixup_volume *v, const char *path, char **ret);
+/*
+ * Copies the file at path (at most max bytes) out of the volume to a new
+ * host file host_path (created with O_EXCL, mode 0600): how hives reach
+ * hivex, which opens only paths.
+ */
+int fixup_volume_copy_out(struct fixup_volume *v, const char *path, size_t max,
+                          const char *host_path);
+/* Flushes the backend's caches to the image. */
+int fixup_volume_sync(struct fixup_volume *v);
+/*
+ * Sets the filesystem's "needs checking" flag (NTFS VOLUME_IS_DIRTY: Windows
+ * runs chkdsk at the next boot).  -EOPNOTSUPP when the backend has no such
+ * flag (dir).  Needs a writable volume.
+ */
+int fixup_volume_mark_dirty(struct fixup_volume *v);
+
+/*
+ * Raw access to the first sectors of the volume's partition (boot sector,
+ * NTFS boot code): [off, off+len) must lie within the partition and its
+ * first FIXUP_RAW_REGION_MAX bytes.  Writes need a writable volume.
+ * Directory volumes: -EOPNOTSUPP.
+ */
+int fixup_volume_read_boot(struct fixup_volume *v, uint64_t off, void *buf,
+                           size_t len);
+int fixup_volume_write_boot(struct fixup_volume *v, uint64_t off,
+                            const void *buf, size_t len);
+
+const char *fixup_volume_backend(const struct fixup_volume *v);
+struct fixup_image *fixup_volume_image(const struct fixup_volume *v);
+/* The partition this volume is on (number 0 for whole disk / dir). */
+const struct fixup_partition *
+fixup_volume_partition(const struct fixup_volume *v);
+size_t fixup_volume_index(const struct fixup_volume *v);
+bool fixup_volume_writable(const struct fixup_volume *v);
+/* Short name for messages and reports: "partition 2", "disk", "dir". */
+const char *fixup_volume_name(const struct fixup_volume *v);
+
+/* ---- backend interface -------------------------------------------------- */
+
+/*
+ * Every backend implements these.  Paths reaching a backend are normalised
+ * by volume.c: "/" followed by components joined with "/", no "." / "..",
+ * no empty component; the root is "/".  Return 0 or -errno; ret_* are
+ * untouched on failure.
+ */
+struct fixup_volume_ops {
+	const char *name;
+	/* Attributes, size, type of path (not following a final symlink
+	 * outside the root: dir resolves links inside the root). */
+	int (*stat)(struct fixup_volume *v, const char *path,
+	            struct fixup_stat *ret);
+	/* Unsorted names; volume.c sorts and limits. */
+	int (*list)(struct fixup_volume *v, const char *path, char ***ret);
+	/* Whole file, at most max bytes (-EFBIG), NUL-terminated buffer. */
+	int (*read_file)(struct fixup_volume *v, const char *path, size_t max,
+	                 char **ret, size_t *ret_len);
+	int (*read_at)(struct fixup_volume *v, const char *path, uint64_t off,
+	               void *buf, size_t len, size_t *ret_n);
+	/* See fixup_volume_write_file() for each backend's semantics. */
+	int (*write_file)(struct fixup_volume *v, const char *path,
+	                  const void *buf, size_t len);
+	/* One level; the parent exists; -EEXIST when path exists. */
+	int (*mkdir)(struct fixup_volume *v, const char *path);
+	int (*remove)(struct fixup_volume *v, const char *path);
+	int (*rename)(struct fixup_volume *v, const char *from, const char *to);
+	/* NULL: not supported. */
+	int (*set_attributes)(struct fixup_volume *v, const char *path,
+	                      uint32_t attributes);
+	int (*sync)(struct fixup_volume *v);
+	/* NULL: not supported. */
+	int (*mark_dirty)(struct fixup_volume *v);
+	/* Unmounts and frees v->data whatever happens; returns the first
+	 * error (a failed flush of a writable volume). */
+	int (*close)(struct fixup_volume *v);
+};
+
+struct fixup_volume {
+	const struct fixup_volume_ops *ops;
+	struct fixup_image *image;
+	size_t index; /* partition index in the image layout */
+	bool writable;
+	char *name; /* fixup_volume_name() */
+	void *data; /* backend state */
+};
+
+/* Backend constructors (volume-*.c); they fill v->ops and v->data. */
+int fixup_volume_ntfs3g_open(struct fixup_volume *v, int fd, uint64_t start,
+                             uint64_t size, unsigned flags);
+int fixup_volume_dir_open(struct fixup_volume *v, const char *root,
+                          unsigned flags);
+
+/* ---- probing (probe.c) -------------------------------------------------- */
+
+/* Fills *ret from the image open at fd (size bytes). */
+int fixup_probe_disk(int fd, uint64_t size, const char *path,
+                     struct fixup_disk_layout *ret);
+void fixup_disk_layout_done(struct fixup_disk_layout *l);
+
+#endif
