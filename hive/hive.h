@@ -4,10 +4,12 @@
  *
  * Everything imgfix changes in a Windows guest's registry goes through this
  * header.  Keys are addressed by backslash paths relative to the hive root
- * ("ControlSet001\\Services\\viostor"), matched case-insensitively as
- * Windows does.  "Not found" is -ENOENT, distinct from real errors.  Edits
- * are plain data (struct hive_edit) so that plans can be built, shown and
- * compared before anything is written.
+ * ("ControlSet001\\Services\\viostor"; empty components are ignored, "" is
+ * the root), matched case-insensitively as Windows does (ASCII case
+ * folding, as hivex does; key and value names keep the spelling they have
+ * in the hive when an edit names them differently).  "Not found" is -ENOENT,
+ * distinct from real errors.  Edits are plain data (struct hive_edit) so that
+ * plans can be built, shown and compared before anything is written.
  *
  * A hive is untrusted input: every count, depth and size read from it is
  * checked against the HIVE_MAX_* limits below.
@@ -27,6 +29,13 @@
 #define HIVE_MAX_VALUE_SIZE (16u * 1024 * 1024)
 #define HIVE_MAX_NAME 16384
 #define HIVE_MAX_FILE_SIZE (1024ull * 1024 * 1024)
+/*
+ * Largest value hive_apply_edits() will write.  Windows keeps values above
+ * this size in "big data" (db) cells in hives of format 1.4 and later;
+ * hivex writes one plain cell, which Windows would misread.  An edit that
+ * would (re)write a larger value of such a hive fails with -EFBIG.
+ */
+#define HIVE_MAX_WRITE_VALUE_SIZE 16344u
 
 /* Registry value types (winnt.h numbering). Unknown types are kept raw. */
 enum hive_type {
@@ -58,6 +67,10 @@ enum hive_open_flags {
  * truncated/corrupt structures -EBADMSG too, a file too large -EFBIG.
  */
 int hive_open(const char *path, unsigned flags, struct hive **ret);
+/* Like hive_open(); on failure *ret_error (may be NULL) receives a malloc'd
+ * message saying what is wrong with the file and what the user can do. */
+int hive_open_full(const char *path, unsigned flags, struct hive **ret,
+                   char **ret_error);
 struct hive *hive_free(struct hive *h);
 static inline void
 hive_freep(struct hive **h)
@@ -69,6 +82,8 @@ hive_freep(struct hive **h)
 bool hive_is_dirty(const struct hive *h);
 /* Human-readable detail of the last error on this handle (or NULL). */
 const char *hive_last_error(const struct hive *h);
+/* The file the hive was opened from. */
+const char *hive_path(const struct hive *h);
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -105,8 +120,10 @@ int hive_get_multi_sz(struct hive *h, const char *key, const char *name,
 /*
  * Resolves SYSTEM\Select\Current to "ControlSetNNN" and checks that the key
  * exists.  Documented fallback: Select missing or Current=0 (setup-time
- * hives) -> the lowest existing ControlSetNNN, returned with 1 instead of 0
- * so the caller can warn.  Current pointing at a missing set: -ENOENT.
+ * hives) -> the lowest existing ControlSetNNN (NNN = three digits, not 000),
+ * returned with 1 instead of 0 so the caller can warn.  Current pointing at
+ * a missing set (e.g. 2 with only 001 and 003): -ENOENT; no set at all:
+ * -ENOENT; Current not a 4-byte DWORD: -EMEDIUMTYPE.
  */
 int hive_current_control_set(struct hive *h, char **ret);
 
@@ -174,13 +191,19 @@ int hive_edits_append(struct hive_edits *l, const struct hive_edits *src);
  * Applies edits in order to a hive opened with HIVE_OPEN_WRITE.  All or
  * nothing as far as the file is concerned: nothing reaches disk until
  * hive_commit().  On failure *ret_failed (may be NULL) is the index of the
- * edit that failed.
+ * edit that failed, hive_last_error() says why, and the handle refuses
+ * further edits and hive_commit() (-ESTALE): reopen the file.  A SET_VALUE
+ * that would store exactly the bytes already there writes nothing.
+ * Read-only handle: -EROFS.  Wrong type for a MULTI_SZ item edit:
+ * -EMEDIUMTYPE.  A value above HIVE_MAX_WRITE_VALUE_SIZE in a key being
+ * rewritten: -EFBIG.
  */
 int hive_apply_edits(struct hive *h, const struct hive_edit *edits, size_t n,
                      size_t *ret_failed);
 
-/* Writes the (edited) hive to new_path, which must not be the open file;
- * the caller moves it into place. */
+/* Writes the (edited) hive to new_path (created or truncated, then
+ * fsync'ed), which must not be the open file (-EINVAL); the caller moves
+ * it into place. */
 int hive_commit(struct hive *h, const char *new_path);
 
 /* ---- export and diff ---------------------------------------------------- */
@@ -188,15 +211,33 @@ int hive_commit(struct hive *h, const char *new_path);
 /*
  * Writes key (NULL/"" = root) and its subtree as Windows .reg text
  * ("Windows Registry Editor Version 5.00"), key paths prefixed with prefix
- * (e.g. "HKEY_LOCAL_MACHINE\\SYSTEM").
+ * (e.g. "HKEY_LOCAL_MACHINE\\SYSTEM"; the root key is "[PREFIX]", or "[\\]"
+ * without a prefix).  Values and subkeys are sorted by name (bytewise).
+ * Notation: `@` = default value; `"name"="text"` for an SZ holding
+ * printable ASCII with one terminating NUL; dword:xxxxxxxx for a 4-byte
+ * DWORD; hex: for BINARY; hex(N): for everything else (odd strings
+ * included, so nothing is lost); long hex wrapped with "\\" like regedit.
+ * hivexregedit --merge and regedit import it back exactly.  A hive whose
+ * subkey lists loop is -ELOOP; names with line breaks are -EBADMSG.
  */
 int hive_export_reg(struct hive *h, const char *key, const char *prefix,
                     FILE *out);
+
+/* Writes one value as a .reg line (`"name"=...` or `@=...`, newline
+ * included) in the notation of hive_export_reg().  -EBADMSG when the name
+ * holds a line break. */
+int hive_reg_write_value(FILE *out, const char *name, uint32_t type,
+                         const uint8_t *data, size_t len);
 
 /*
  * Writes the difference a -> b as .reg-like text: keys added/removed,
  * values added/removed/changed ("-" lines for removals, old values as
  * comments).  Returns the number of differences (0 = identical).
+ * Keys and values are matched case-insensitively.  An added key is written
+ * with its whole subtree and counts 1, so does a removed key ("[-KEY]");
+ * each added, removed ("name"=-) or changed value counts 1; a changed value
+ * is preceded by "; was: <old value>" before its key header.  The text is
+ * valid .reg: merged into a (hivexregedit --merge), it gives b.
  */
 int hive_diff(struct hive *a, struct hive *b, const char *prefix, FILE *out);
 
