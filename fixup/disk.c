@@ -517,9 +517,11 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 	r = dirty_extents(d, &ext, &n);
 	if (r < 0)
 		return r;
-	r = write_undo_log(d, ext, n, undo_path);
-	if (r < 0)
-		return r;
+	if (undo_path) {
+		r = write_undo_log(d, ext, n, undo_path);
+		if (r < 0)
+			return r;
+	}
 	buf = malloc(EXTENT_MAX);
 	back = malloc(EXTENT_MAX);
 	if (!buf || !back)

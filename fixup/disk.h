@@ -67,8 +67,9 @@ void fixup_disk_set_fault(struct fixup_disk *d, long writes, bool kill);
 
 /*
  * Commits the overlay as described above, writing the undo log to
- * undo_path.  Returns the number of extents written.  When nothing is dirty,
- * writes no log and returns 0.
+ * undo_path (NULL: no undo log, for callers that keep their own copy, such
+ * as the fixture builder).  Returns the number of extents written.  When
+ * nothing is dirty, writes no log and returns 0.
  */
 int fixup_disk_commit(struct fixup_disk *d, const char *undo_path);
 

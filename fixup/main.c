@@ -14,6 +14,15 @@ struct imgfix_globals imgfix_globals;
 
 static const struct imgfix_cmd commands[] = {
         /* One line per command, kept in this order (see cmd.h). */
+        {"batch", cmd_batch, "fix many images in parallel, with a summary"},
+        {"drivers", cmd_drivers, "scan driver stores, choose a package"},
+        {"hive", cmd_hive, "read, edit, export and compare registry hives"},
+        {"inspect", cmd_inspect, "find the OS on an image, print its facts"},
+        {"patchcache", cmd_patchcache, "fill, list, verify the patch cache"},
+        {"rules", cmd_rules, "check rule files, show what rule sets do"},
+	{"fix", cmd_fix, "fix an image: plan, journal, apply, verify"},
+	{"plan", cmd_plan, "show what a fix would change (dry run, diff)"},
+	{"rollback", cmd_rollback, "undo a fix from its journal"},
         {NULL, NULL, NULL},
 };
 
@@ -35,6 +44,34 @@ imgfix_data_path(const char *rel)
 	return util_path_join(IMGFIX_DATADIR, rel);
 }
 
+/* --machine-readable[=stream:stdout|stream:stderr|file:PATH] (virt-v2v's
+ * spelling): where progress:LABEL:DONE/TOTAL lines go, stdout by default. */
+static int
+machine_readable_open(const char *arg, struct util_progress_config *c)
+{
+	const char *path;
+
+	c->mode = UTIL_PROGRESS_MACHINE;
+	if (!arg || streq(arg, "stream:stdout"))
+		c->machine = stdout;
+	else if (streq(arg, "stream:stderr"))
+		c->machine = stderr;
+	else if ((path = util_startswith(arg, "file:")) && *path) {
+		c->machine = fopen(path, "we");
+		if (!c->machine)
+			return log_error_errno(-errno,
+			                       "Failed to open '%s' for "
+			                       "--machine-readable: %m",
+			                       path);
+	} else {
+		log_error("Bad --machine-readable=%s: expected stream:stdout, "
+		          "stream:stderr or file:PATH.",
+		          arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -47,6 +84,10 @@ usage(FILE *f)
 	fprintf(f, "\nOptions:\n"
 	           "  -v, --verbose   more messages (repeat for debug)\n"
 	           "  -q, --quiet     no progress, only errors\n"
+	           "      --machine-readable[=stream:stdout|stream:stderr|"
+	           "file:PATH]\n"
+	           "                  progress:LABEL:DONE/TOTAL lines for "
+	           "wrappers\n"
 	           "  -h, --help      this help\n"
 	           "  -V, --version   print the version\n"
 	           "\nSee imgfix(1) and 'imgfix COMMAND --help'.\n");
@@ -60,7 +101,12 @@ main(int argc, char **argv)
 	        {"quiet", no_argument, NULL, 'q'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
+	        {"machine-readable", optional_argument, NULL, 'M'},
 	        {NULL, 0, NULL, 0},
+	};
+	struct util_progress_config progress = {
+	        .mode = UTIL_PROGRESS_TERMINAL,
+	        .delay_ms = UTIL_PROGRESS_DELAY_MS,
 	};
 	int c;
 
@@ -80,6 +126,10 @@ main(int argc, char **argv)
 		case 'V':
 			printf("imgfix %s\n", IMGFIX_VERSION);
 			return IMGFIX_EXIT_OK;
+		case 'M':
+			if (machine_readable_open(optarg, &progress) < 0)
+				return IMGFIX_EXIT_USAGE;
+			break;
 		default:
 			usage(stderr);
 			return IMGFIX_EXIT_USAGE;
@@ -91,6 +141,9 @@ main(int argc, char **argv)
 		util_log_set_level(UTIL_LOG_INFO);
 	else if (imgfix_globals.quiet)
 		util_log_set_level(UTIL_LOG_ERR);
+	if (imgfix_globals.quiet && progress.mode == UTIL_PROGRESS_TERMINAL)
+		progress.mode = UTIL_PROGRESS_QUIET;
+	util_progress_configure(&progress);
 
 	if (optind >= argc) {
 		usage(stderr);

@@ -40,11 +40,12 @@
 #include <ntfs-3g/volume.h>
 #pragma GCC diagnostic pop
 
+#include "disk.h"
 #include "util.h"
 #include "volume.h"
 
 struct ntfs3g_dev {
-	int fd;
+	struct fixup_disk *disk; /* the image, through its overlay */
 	uint64_t start, size;
 	int64_t pos;
 	bool writable;
@@ -117,7 +118,6 @@ dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
 {
 	struct ntfs3g_dev *d = dev->d_private;
 	s64 done = 0;
-	ssize_t n;
 
 	if (offset < 0 || count < 0) {
 		errno = EINVAL;
@@ -126,18 +126,12 @@ dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
 	if ((uint64_t)offset >= d->size)
 		return 0;
 	count = MIN(count, (s64)(d->size - (uint64_t)offset));
-	while (done < count) {
-		n = pread(
-		        d->fd, (uint8_t *)buf + done, (size_t)(count - done),
-		        (off_t)(d->start + (uint64_t)offset + (uint64_t)done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return done > 0 ? done : -1;
-		if (n == 0)
-			break;
-		done += n;
+	if (fixup_disk_pread(d->disk, buf, (size_t)count,
+	                     d->start + (uint64_t)offset) < 0) {
+		errno = EIO;
+		return -1;
 	}
+	done = count;
 	return done;
 }
 
@@ -146,7 +140,7 @@ dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 offset)
 {
 	struct ntfs3g_dev *d = dev->d_private;
 	s64 done = 0;
-	ssize_t n;
+	int r;
 
 	if (!d->writable || NDevReadOnly(dev)) {
 		errno = EROFS;
@@ -162,17 +156,13 @@ dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 offset)
 		return -1;
 	}
 	NDevSetDirty(dev);
-	while (done < count) {
-		n = pwrite(
-		        d->fd, (const uint8_t *)buf + done,
-		        (size_t)(count - done),
-		        (off_t)(d->start + (uint64_t)offset + (uint64_t)done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return done > 0 ? done : -1;
-		done += n;
+	r = fixup_disk_pwrite(d->disk, buf, (size_t)count,
+	                      d->start + (uint64_t)offset);
+	if (r < 0) {
+		errno = -r;
+		return -1;
 	}
+	done = count;
 	return done;
 }
 
@@ -204,8 +194,8 @@ dev_sync(struct ntfs_device *dev)
 	struct ntfs3g_dev *d = dev->d_private;
 
 	if (d->writable && !NDevReadOnly(dev)) {
-		if (fdatasync(d->fd) < 0)
-			return -1;
+		/* Writes sit in the disk overlay until the image is
+		 * committed (fixup_image_commit). */
 		NDevClearDirty(dev);
 	}
 	return 0;
@@ -789,7 +779,8 @@ mount_dev(struct ntfs3g_vol *n, unsigned long mflags, ntfs_volume **ret)
 }
 
 int
-fixup_volume_ntfs3g_open(struct fixup_volume *v, int fd, uint64_t start,
+fixup_volume_ntfs3g_open(struct fixup_volume *v, struct fixup_disk *disk,
+                         uint64_t start,
                          uint64_t size, unsigned flags)
 {
 	const char *img = fixup_image_path(v->image);
@@ -806,7 +797,7 @@ fixup_volume_ntfs3g_open(struct fixup_volume *v, int fd, uint64_t start,
 	if (!n)
 		return -ENOMEM;
 	n->dev = (struct ntfs3g_dev){
-	        .fd = fd,
+	        .disk = disk,
 	        .start = start,
 	        .size = size,
 	        .writable = false,

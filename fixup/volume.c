@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "disk.h"
 #include "volume.h"
 
 #define BITLOCKER_OEM_ID "-FVE-FS-"
@@ -19,7 +20,8 @@
 
 struct fixup_image {
 	char *path;
-	int fd; /* -1 for a directory */
+	int fd; /* -1 for a directory; used for probing only */
+	struct fixup_disk *disk; /* all volume I/O: overlay + undo log */
 	bool is_dir;
 	unsigned flags;
 	struct fixup_disk_layout layout;
@@ -159,6 +161,7 @@ image_open_file(struct fixup_image *img)
 	struct stat st;
 	uint64_t size;
 	ssize_t n;
+	int r;
 
 	img->fd = open(img->path,
 	               ((img->flags & FIXUP_OPEN_WRITE) ? O_RDWR : O_RDONLY) |
@@ -196,6 +199,11 @@ image_open_file(struct fixup_image *img)
 		                       "convert it with 'qemu-img convert -O "
 		                       "raw' first",
 		                       img->path, fmt);
+	r = fixup_disk_open(img->path, (img->flags & FIXUP_OPEN_WRITE) != 0,
+	                    &img->disk);
+	if (r < 0)
+		return fixup_set_error(r, "%s: cannot open: %s", img->path,
+		                       strerror(-r));
 	return fixup_probe_disk(img->fd, size, img->path, &img->layout);
 }
 
@@ -253,10 +261,23 @@ fixup_image_close_volumes(struct fixup_image *img)
 		if (k < 0 && r == 0)
 			r = k;
 	}
-	if (img->fd >= 0 && (img->flags & FIXUP_OPEN_WRITE) &&
-	    fsync(img->fd) < 0 && r == 0)
-		r = -errno;
 	return r;
+}
+
+int
+fixup_image_commit(struct fixup_image *img, const char *undo_path)
+{
+	int r = fixup_image_close_volumes(img);
+
+	if (r < 0 || img->is_dir || !img->disk)
+		return r;
+	return fixup_disk_commit(img->disk, undo_path);
+}
+
+struct fixup_disk *
+fixup_image_disk(struct fixup_image *img)
+{
+	return img->disk;
 }
 
 struct fixup_image *
@@ -269,6 +290,7 @@ fixup_image_free(struct fixup_image *img)
 	fixup_disk_layout_done(&img->layout);
 	if (img->fd >= 0)
 		close(img->fd);
+	fixup_disk_freep(&img->disk);
 	free(img->path);
 	free(img);
 	return NULL;
@@ -310,28 +332,11 @@ fixup_image_can_open(const struct fixup_image *img, size_t i)
 }
 
 static int
-raw_io(int fd, bool write, uint64_t off, void *buf, size_t len)
+raw_io(struct fixup_disk *d, bool write, uint64_t off, void *buf, size_t len)
 {
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		if (write)
-			n = pwrite(fd, (const uint8_t *)buf + done, len - done,
-			           (off_t)(off + done));
-		else
-			n = pread(fd, (uint8_t *)buf + done, len - done,
-			          (off_t)(off + done));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO; /* short read: bounds were checked */
-		done += (size_t)n;
-	}
-	return 0;
+	/* Through the overlay: written at commit, with the rest. */
+	return write ? fixup_disk_pwrite(d, buf, len, off)
+	             : fixup_disk_pread(d, buf, len, off);
 }
 
 static int
@@ -354,7 +359,7 @@ fixup_image_read_disk(struct fixup_image *img, uint64_t off, void *buf,
 {
 	int r = disk_region_check(img, off, len);
 
-	return r < 0 ? r : raw_io(img->fd, false, off, buf, len);
+	return r < 0 ? r : raw_io(img->disk, false, off, buf, len);
 }
 
 int
@@ -367,7 +372,7 @@ fixup_image_write_disk(struct fixup_image *img, uint64_t off, const void *buf,
 		return r;
 	if (!(img->flags & FIXUP_OPEN_WRITE))
 		return -EROFS;
-	return raw_io(img->fd, true, off, (void *)buf, len);
+	return raw_io(img->disk, true, off, (void *)buf, len);
 }
 
 static int
@@ -378,7 +383,7 @@ check_bitlocker(struct fixup_image *img, const struct fixup_partition *p)
 
 	if (p->size < sizeof(bs))
 		return 0;
-	r = raw_io(img->fd, false, p->start, bs, sizeof(bs));
+	r = raw_io(img->disk, false, p->start, bs, sizeof(bs));
 	if (r < 0)
 		return r;
 	if (memcmp(bs + 3, BITLOCKER_OEM_ID, strlen(BITLOCKER_OEM_ID)) == 0 ||
@@ -446,7 +451,7 @@ fixup_image_open_volume(struct fixup_image *img, size_t i,
 	if (img->is_dir)
 		r = fixup_volume_dir_open(v, img->path, img->flags);
 	else
-		r = fixup_volume_ntfs3g_open(v, img->fd, p->start, p->size,
+		r = fixup_volume_ntfs3g_open(v, img->disk, p->start, p->size,
 		                             img->flags);
 	if (r < 0) {
 		/* the backend freed its own state */
@@ -781,7 +786,7 @@ fixup_volume_read_boot(struct fixup_volume *v, uint64_t off, void *buf,
 	r = fixup_volume_sync(v);
 	if (r < 0)
 		return r;
-	return raw_io(v->image->fd, false,
+	return raw_io(v->image->disk, false,
 	              fixup_volume_partition(v)->start + off, buf, len);
 }
 
@@ -798,6 +803,6 @@ fixup_volume_write_boot(struct fixup_volume *v, uint64_t off, const void *buf,
 	r = fixup_volume_sync(v);
 	if (r < 0)
 		return r;
-	return raw_io(v->image->fd, true,
+	return raw_io(v->image->disk, true,
 	              fixup_volume_partition(v)->start + off, (void *)buf, len);
 }

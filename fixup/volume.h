@@ -97,6 +97,7 @@ const char *fixup_disk_style_to_string(enum fixup_disk_style s);
 
 struct fixup_image;
 struct fixup_volume;
+struct fixup_disk;
 
 enum fixup_open_flags {
 	FIXUP_OPEN_WRITE = 1 << 0, /* open the file and volumes read-write */
@@ -119,9 +120,22 @@ int fixup_image_open(const char *path, unsigned flags,
                      struct fixup_image **ret);
 /*
  * Syncs and closes every volume opened on img (unmounting NTFS); returns
- * the first error.  img stays valid (volumes must be reopened).
+ * the first error.  img stays valid (volumes must be reopened).  On a raw
+ * image this flushes the volumes into the disk overlay only (fixup/disk.h):
+ * nothing reaches the image before fixup_image_commit().
  */
 int fixup_image_close_volumes(struct fixup_image *img);
+/*
+ * Closes every volume and writes what they changed to the image: raw
+ * images commit the disk overlay, with an undo log at undo_path (NULL: no
+ * undo log — only for callers that keep their own backup) and read-back
+ * verification; directory images have written already.  Returns the
+ * number of extents written (0 for directories).
+ */
+int fixup_image_commit(struct fixup_image *img, const char *undo_path);
+/* The raw image under img (NULL for directories): every direct backend
+ * does its I/O through it. */
+struct fixup_disk *fixup_image_disk(struct fixup_image *img);
 /* Closes remaining volumes (errors ignored: call close_volumes first when
  * writing) and frees img.  Accepts NULL, returns NULL. */
 struct fixup_image *fixup_image_free(struct fixup_image *img);
@@ -303,7 +317,8 @@ struct fixup_volume {
 };
 
 /* Backend constructors (volume-*.c); they fill v->ops and v->data. */
-int fixup_volume_ntfs3g_open(struct fixup_volume *v, int fd, uint64_t start,
+int fixup_volume_ntfs3g_open(struct fixup_volume *v, struct fixup_disk *disk,
+                             uint64_t start,
                              uint64_t size, unsigned flags);
 int fixup_volume_dir_open(struct fixup_volume *v, const char *root,
                           unsigned flags);

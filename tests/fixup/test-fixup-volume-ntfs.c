@@ -187,7 +187,7 @@ TEST(ntfs_write_ops)
 	           -ERANGE);
 	ASSERT_OK(fixup_image_read_disk(image, 0, bs, sizeof(bs)));
 	ASSERT_EQ(bs[510], 0x55);
-	ASSERT_OK(fixup_image_close_volumes(image));
+	ASSERT_OK(fixup_image_commit(image, NULL) < 0 ? -EIO : 0);
 	fixup_image_free(image);
 
 	/* everything persisted */
