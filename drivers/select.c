@@ -701,6 +701,23 @@ complete_install(const struct drivers_store *s, const struct candidate *c,
 			if (r < 0)
 				return r;
 		}
+	/* The INF spells names in any case ("Balloon.cat"); the store's
+	 * files may differ: use the names as they are on the host. */
+	for (size_t i = 0; in->package_files && in->package_files[i]; i++) {
+		_cleanup_free_ char *host =
+		        drivers_store_find_file(s, c->p, in->package_files[i]);
+		size_t n = in->package_dir ? strlen(in->package_dir) : 0;
+		char *rel;
+
+		if (!host || n == 0 || strncmp(host, in->package_dir, n) != 0 ||
+		    host[n] != '/')
+			continue;
+		rel = strdup(host + n + 1);
+		if (!rel)
+			return -ENOMEM;
+		free(in->package_files[i]);
+		in->package_files[i] = rel;
+	}
 	return 0;
 }
 

@@ -172,7 +172,9 @@ prepare_backup_dir(const char *dir)
 
 	r = journal_load(dir, &old);
 	if (r >= 0) {
-		bool done = streq(old.state, "rolled-back");
+		/* Rolled back, or stopped before the image was touched. */
+		bool done = streq(old.state, "rolled-back") ||
+		            streq(old.state, "aborted");
 
 		journal_done(&old);
 		if (!done)
@@ -330,7 +332,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	_cleanup_free_ char *abs_image = NULL, *undo = NULL;
 	struct fixup_apply_result res = {0};
 	struct journal j = {0};
-	bool raw = !fixup_image_is_dir(img);
+	bool raw = !fixup_image_is_dir(img), committed = false;
 	char created[32];
 	int r;
 
@@ -398,6 +400,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 		goto finish;
 	}
 	res.extents = (unsigned)r;
+	committed = true;
 
 	/* 4. Verify by reading everything back (volumes are reopened). */
 	r = verify(img, root, p, &j);
@@ -409,7 +412,23 @@ finish:
 	if (r >= 0) {
 		*ret = res;
 		res = (struct fixup_apply_result){0};
-	} else
+	} else if (raw && !committed && j.state) {
+		/* Writes were still in the overlay: the image is untouched
+		 * (unless the commit itself failed after its undo log). */
+		_cleanup_free_ char *u =
+		        util_path_join(backup_dir, JOURNAL_UNDO);
+
+		if (u && access(u, F_OK) < 0) {
+			(void)journal_set_state(&j, "aborted");
+			log_error("Nothing was written to %s.",
+			          fixup_image_path(img));
+		} else
+			log_error("The journal in %s says how to undo what "
+			          "was done: run 'imgfix rollback --backup %s "
+			          "%s'.",
+			          backup_dir, backup_dir,
+			          fixup_image_path(img));
+	} else if (j.state)
 		log_error("The journal in %s says how to undo what was done: "
 		          "run 'imgfix rollback --backup %s %s'.",
 		          backup_dir, backup_dir, fixup_image_path(img));
@@ -500,7 +519,7 @@ fixup_rollback(const char *image, const char *backup_dir)
 		journal_done(&j);
 		return -EINVAL;
 	}
-	if (streq(j.state, "rolled-back")) {
+	if (streq(j.state, "rolled-back") || streq(j.state, "aborted")) {
 		journal_done(&j);
 		return 1;
 	}

@@ -9,10 +9,10 @@
  * "SCSI miniport" group, minus those a StartOverride value demotes (8+).
  * Each gets a score: +4 when a device instance of any Enum bus but Root
  * names it as its Service (a device that was present), +2 when a
- * CriticalDeviceDatabase entry names it, -1 for the generic IDE drivers
+ * CriticalDeviceDatabase entry or a DriverDatabase package configuration
+ * names it, -1 for the generic IDE drivers
  * (atapi, pciide, intelide, ...) that are boot-start on every NT5 system.
  * The highest score wins; ties go to the first name in strcmp order.
- * DriverDatabase package configurations are not scanned.
  *
  * source.platform: the first of vmware, virtualbox, xen, parallels whose
  * guest-tools services exist with Start != 4; else hyperv when
@@ -363,6 +363,50 @@ score_cddb(struct win_ctx *c, char **cands, int *score)
 	return 0;
 }
 
+/* +2 for a DriverDatabase package configuration naming a candidate as its
+ * Service (8 and later register boot drivers there, not in the CDDB). */
+static int
+score_driverdb(struct win_ctx *c, char **cands, int *score)
+{
+	static const char key[] = "DriverDatabase\\DriverPackages";
+	_cleanup_strv_free_ char **pkgs = NULL;
+	_cleanup_free_ bool *seen = NULL;
+	size_t n = util_strv_length(cands);
+	int r;
+
+	r = hive_list_subkeys(c->system, key, &pkgs);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	seen = calloc(n + 1, sizeof(bool));
+	if (!seen)
+		return -ENOMEM;
+	STRV_FOREACH (p, pkgs) {
+		_cleanup_free_ char *ck = NULL;
+		_cleanup_strv_free_ char **confs = NULL;
+
+		if (util_asprintf(&ck, "%s\\%s\\Configurations", key, *p) < 0)
+			return -ENOMEM;
+		if (hive_list_subkeys(c->system, ck, &confs) < 0)
+			continue;
+		STRV_FOREACH (cf, confs) {
+			_cleanup_free_ char *k = NULL, *svc = NULL;
+
+			if (key_join(&k, ck, *cf) < 0)
+				return -ENOMEM;
+			if (hive_get_string(c->system, k, "Service", &svc) < 0)
+				continue;
+			for (size_t i = 0; i < n; i++)
+				if (!seen[i] && strcaseeq(cands[i], svc)) {
+					seen[i] = true;
+					score[i] += 2;
+				}
+		}
+	}
+	return 0;
+}
+
 /* True when Services\<svc>\StartOverride demotes it (any value != 0). */
 static bool
 start_overridden(struct win_ctx *c, const char *svc)
@@ -426,6 +470,8 @@ boot_driver_fact(struct win_ctx *c)
 	r = score_enum_all(c, cands, score);
 	if (r >= 0)
 		r = score_cddb(c, cands, score);
+	if (r >= 0)
+		r = score_driverdb(c, cands, score);
 	if (r < 0)
 		return r;
 	for (size_t i = 1; i < n; i++)

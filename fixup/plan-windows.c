@@ -23,6 +23,7 @@ win_ctx_done(struct win_ctx *w)
 	free(w->software_path);
 	util_strv_free(w->disabled);
 	util_strv_free(w->injected_boot);
+	free(w->device_path);
 }
 
 /* "/Windows" from "C:\\Windows", "\\WINDOWS", "Windows" ... */
@@ -547,6 +548,15 @@ add_copies(struct win_ctx *w, const struct drivers_injection *inj,
 				dup = true;
 		if (dup)
 			continue;
+		if (access(inj->copies[i].host_path, R_OK) < 0) {
+			r = fixup_plan_add_problem(
+			        w->p, origin, true, NULL,
+			        "driver file %s is missing from the store",
+			        inj->copies[i].host_path);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		r = fixup_plan_add_op(w->p, FIXUP_OP_PUT_FILE, gp, origin, &op);
 		if (r < 0)
 			return r;
@@ -555,6 +565,53 @@ add_copies(struct win_ctx *w, const struct drivers_injection *inj,
 		    util_asprintf(&op->summary, "copy driver file") < 0)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/*
+ * The IDs Plug and Play would match for the devices a rule names, most
+ * specific first: each PCI ID as given (hardware ID), then its compatible
+ * forms without SUBSYS and without REV, like Windows builds them for a PCI
+ * device (VEN&DEV&SUBSYS&REV, VEN&DEV&SUBSYS, VEN&DEV&REV, VEN&DEV).
+ */
+static int
+expand_device_ids(const char *hwid, char ***ret)
+{
+	_cleanup_strv_free_ char **given = NULL, **out = NULL;
+	int r;
+
+	r = util_strv_split(hwid, " ", &given);
+	if (r < 0)
+		return r;
+	for (int pass = 0; pass < 4; pass++)
+		STRV_FOREACH (g, given) {
+			_cleanup_free_ char *id = strdup(*g);
+			char *sub, *rev;
+
+			if (!id)
+				return -ENOMEM;
+			sub = strcasestr(id, "&SUBSYS_");
+			rev = strcasestr(id, "&REV_");
+			if (pass == 1) { /* VEN&DEV&SUBSYS */
+				if (!sub || !rev)
+					continue;
+				*rev = '\0';
+			} else if (pass == 2) { /* VEN&DEV&REV */
+				if (!sub || !rev)
+					continue;
+				memmove(sub, rev, strlen(rev) + 1);
+			} else if (pass == 3) { /* VEN&DEV */
+				char *cut = sub ? sub : rev;
+
+				if (!cut)
+					continue;
+				*cut = '\0';
+			}
+			if (!util_strv_contains_case(out, id) &&
+			    (r = util_strv_push(&out, id)) < 0)
+				return r;
+		}
+	*ret = TAKE_PTR(out);
 	return 0;
 }
 
@@ -568,21 +625,21 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 	const char *svc = rules_action_get(a, "service");
 	bool boot = !stage_only && boolattr(a, "boot-critical", false);
 	_cleanup_strv_free_ char **ids = NULL;
-	_cleanup_free_ char *device_path = NULL, *what = NULL;
+	_cleanup_free_ char *what = NULL;
 	struct drivers_selection sel = {0};
 	struct drivers_injection inj = {0};
 	struct hive_edits *e;
 	int r;
 
 	if (hwid) {
-		r = util_strv_split(hwid, " ", &ids);
+		r = expand_device_ids(hwid, &ids);
 		if (r < 0)
 			return r;
 	}
 	what = util_strv_join(ids, " ");
 	if (!w->in->stores)
 		return fixup_plan_add_problem(
-		        w->p, origin, true,
+		        w->p, origin, boot,
 		        "pass a driver store with -d (e.g. a virtio-win tree "
 		        "or ISO)",
 		        "driver %s (%s) needed but no driver store given",
@@ -603,7 +660,7 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 
 		drivers_selection_done(&sel);
 		return fixup_plan_add_problem(
-		        w->p, origin, true, rej && *rej ? rej : NULL,
+		        w->p, origin, boot, rej && *rej ? rej : NULL,
 		        "no driver package in the store(s) for %s %s on "
 		        "Windows "
 		        "%u.%u %s",
@@ -619,16 +676,17 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 		                "no package targets this Windows exactly",
 		                origin, sel.install.inf_name, sel.decoration);
 
-	const char *dp = NULL;
-	_cleanup_free_ char *dpv = NULL;
-	if (w->software_path) {
+	/* DevicePath as earlier injections of this plan left it. */
+	if (!w->device_path_read) {
 		r = win_software_edits(w, origin, &e);
-		if (r >= 0 &&
-		    hive_get_string(w->software_ro,
-		                    "Microsoft\\Windows\\CurrentVersion",
-		                    "DevicePath", &dpv) >= 0)
-			dp = dpv;
+		if (r >= 0)
+			(void)hive_get_string(
+			        w->software_ro,
+			        "Microsoft\\Windows\\CurrentVersion",
+			        "DevicePath", &w->device_path);
+		w->device_path_read = true;
 	}
+	const char *dp = w->device_path;
 	_cleanup_free_ char *stem = strdup(sel.install.inf_name);
 	if (!stem)
 		return -ENOMEM;
@@ -668,6 +726,21 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 			r = win_software_edits(w, origin, &e);
 			if (r >= 0)
 				r = hive_edits_append(e, &inj.software);
+		}
+		for (size_t i = 0; r >= 0 && i < inj.software.n; i++) {
+			const struct hive_edit *he = &inj.software.v[i];
+			char *s = NULL;
+			size_t n;
+
+			if (he->kind != HIVE_EDIT_SET_VALUE || !he->name ||
+			    !strcaseeq(he->name, "DevicePath") ||
+			    util_utf16le_to_utf8(he->data, he->len & ~(size_t)1,
+			                         &s, &n) < 0)
+				continue;
+			while (n > 0 && s[n - 1] == '\0')
+				s[--n] = '\0';
+			free(w->device_path);
+			w->device_path = s;
 		}
 		if (r >= 0)
 			r = add_copies(w, &inj, origin);
