@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cmd.h"
+#include "rules-test.h"
 #include "inspect.h"
 #include "rules.h"
 #include "util.h"
@@ -440,7 +441,11 @@ rules_help(FILE *f)
 	           "  validate FILE|SET...           check rule files\n"
 	           "  eval -r SET... (--facts F.json | IMAGE)\n"
 	           "                                 show the actions of "
-	           "rule sets\n\n"
+	           "rule sets\n"
+	           "  test -r SET... [-d STORE...] [-p CACHE] [--profiles DIR] "
+	           "[--junit FILE]\n"
+	           "                                 check sets against guest "
+	           "profiles\n\n"
 	           "See imgfix-rules(5) for the rule language and 'imgfix "
 	           "rules COMMAND --help'.\n");
 }
@@ -462,6 +467,8 @@ cmd_rules(int argc, char **argv)
 		return rules_validate(argc - 1, argv + 1);
 	if (streq(argv[1], "eval"))
 		return rules_eval_cmd(argc - 1, argv + 1);
+	if (streq(argv[1], "test"))
+		return cmd_rules_test(argc - 1, argv + 1);
 	log_error("Unknown rules command '%s'. See 'imgfix rules --help'.",
 	          argv[1]);
 	return IMGFIX_EXIT_USAGE;
