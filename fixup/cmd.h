@@ -46,5 +46,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

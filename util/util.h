@@ -276,4 +276,45 @@ util_put_le64(void *p, uint64_t v)
 	util_put_le32((uint8_t *)p + 4, (uint32_t)(v >> 32));
 }
 
+/* ---- progress (util/progress.c) ----------------------------------------- */
+
+/*
+ * Progress of long work (store scans, guestfs launch, file copies, batch).
+ * Terminal mode draws one self-erasing line on the terminal stream (stderr)
+ * when it is a tty and the work has lasted longer than the delay; quiet
+ * mode prints nothing; machine mode prints "progress:LABEL:DONE/TOTAL"
+ * lines (LABEL reduced to [A-Za-z0-9._-]) on its own stream for wrappers.
+ * The CLI configures it once (--quiet, --machine-readable); library code
+ * just reports.  No progress is shown until util_progress_configure() has
+ * been called with a mode other than QUIET.
+ */
+enum util_progress_mode {
+	UTIL_PROGRESS_QUIET = 0,
+	UTIL_PROGRESS_TERMINAL, /* bar on .term when it is a tty */
+	UTIL_PROGRESS_MACHINE,  /* lines on .machine */
+};
+
+struct util_progress_config {
+	enum util_progress_mode mode;
+	FILE *term;        /* terminal stream; NULL = stderr */
+	FILE *machine;     /* machine-readable stream; NULL = stdout */
+	unsigned delay_ms; /* terminal: show only work lasting longer */
+};
+
+#define UTIL_PROGRESS_DELAY_MS 1000u
+#define UTIL_PROGRESS_LABEL_MAX 64
+
+struct util_progress;
+
+void util_progress_configure(const struct util_progress_config *c);
+/* total 0 means unknown.  Returns 0 or -ENOMEM; *ret is NULL when nothing
+ * is to be shown (every other call accepts NULL). */
+int util_progress_start(const char *label, uint64_t total,
+                        struct util_progress **ret);
+void util_progress_update(struct util_progress *p, uint64_t done);
+/* Erases the terminal line (or prints the final machine line) and frees;
+ * returns NULL. */
+struct util_progress *util_progress_end(struct util_progress *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct util_progress *, util_progress_end)
+
 #endif

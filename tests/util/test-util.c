@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests for util/: strings, string lists, the string map, UTF-16. */
+#include <fcntl.h>
+
 #include "tests.h"
 
 TEST(parse_numbers)
@@ -117,4 +119,86 @@ TEST(files)
 	ASSERT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223"
 	                  "b00361a396177a9cb410ff61f20015ad");
 	ASSERT_ERR(util_read_file("/nonexistent/x", 10, &buf, &n), -ENOENT);
+}
+
+/* util/progress.c: machine lines, quiet mode, terminal only on a tty. */
+TEST(progress_machine)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct util_progress *p;
+
+	ASSERT_TRUE(f);
+	util_progress_configure(&(struct util_progress_config){
+	        .mode = UTIL_PROGRESS_MACHINE, .machine = f});
+	ASSERT_OK(util_progress_start("store scan:x", 3, &p));
+	ASSERT_TRUE(p);
+	util_progress_update(p, 1);
+	util_progress_update(p, 1); /* unchanged: no new line */
+	util_progress_update(p, 3);
+	p = util_progress_end(p);
+	ASSERT_TRUE(!p);
+	fclose(f);
+	ASSERT_STREQ(buf, "progress:store_scan_x:0/3\n"
+	                  "progress:store_scan_x:1/3\n"
+	                  "progress:store_scan_x:3/3\n");
+	util_progress_configure(&(struct util_progress_config){0});
+}
+
+TEST(progress_quiet_and_not_a_tty)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct util_progress *p = (void *)1;
+
+	ASSERT_TRUE(f);
+	util_progress_configure(&(struct util_progress_config){
+	        .mode = UTIL_PROGRESS_QUIET, .machine = f, .term = f});
+	ASSERT_OK(util_progress_start("x", 2, &p));
+	ASSERT_TRUE(!p);
+	util_progress_update(p, 1); /* NULL is fine */
+	util_progress_end(p);
+	/* A memstream is no tty: terminal mode stays silent. */
+	util_progress_configure(&(struct util_progress_config){
+	        .mode = UTIL_PROGRESS_TERMINAL, .term = f});
+	ASSERT_OK(util_progress_start("x", 2, &p));
+	ASSERT_TRUE(!p);
+	fclose(f);
+	ASSERT_EQ(len, 0);
+	util_progress_configure(&(struct util_progress_config){0});
+}
+
+TEST(progress_terminal)
+{
+	char out[512];
+	struct util_progress *p;
+	ssize_t n;
+	int master, slave;
+	FILE *f;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+		TEST_SKIP("no pseudo-terminal: %s", strerror(errno));
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	ASSERT_TRUE(slave >= 0);
+	f = fdopen(slave, "w");
+	ASSERT_TRUE(f);
+	util_progress_configure(&(struct util_progress_config){
+	        .mode = UTIL_PROGRESS_TERMINAL, .term = f, .delay_ms = 0});
+	ASSERT_OK(util_progress_start("copy", 4, &p));
+	ASSERT_TRUE(p);
+	util_progress_update(p, 4);
+	util_progress_end(p);
+	fclose(f);
+	n = read(master, out, sizeof(out) - 1);
+	ASSERT_TRUE(n > 0);
+	out[n] = '\0';
+	ASSERT_TRUE(strstr(out, "copy"));
+	ASSERT_TRUE(strstr(out, "[########################] 4/4 100%"));
+	/* The line is erased at the end. */
+	ASSERT_TRUE(strstr(out, "\r\033[K"));
+	close(master);
+	util_progress_configure(&(struct util_progress_config){0});
 }
