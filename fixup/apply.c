@@ -187,7 +187,8 @@ prepare_backup_dir(const char *dir)
 		/* A rolled-back journal is replaced. */
 		(void)util_rm_rf(files);
 	} else if (r != -ENOENT)
-		return r;
+		return log_error_errno(r, "Cannot use backup directory %s: %m",
+		                       dir);
 	if (!files)
 		return -ENOMEM;
 	r = util_mkdir_p(files);
@@ -255,16 +256,15 @@ execute_op(struct fixup_volume *root, const struct fixup_op *op,
 
 /* Re-reads every touched file and compares it with what the plan wrote. */
 static int
-verify(struct fixup_image *img, struct fixup_volume *root,
+verify(struct fixup_image *img, const size_t *op_vol,
        const struct fixup_plan *p, struct journal *j)
 {
-	size_t root_index = fixup_volume_index(root);
-
 	for (size_t i = 0; i < j->n_files; i++) {
 		struct journal_file *f = &j->files[i];
-		_cleanup_free_ char *buf = NULL;
+		_cleanup_free_ char *buf = NULL, *want = NULL;
+		const struct fixup_op *last = NULL;
 		struct fixup_volume *v;
-		size_t len;
+		size_t len, wlen;
 		int r;
 
 		r = fixup_image_open_volume(img, f->volume, &v);
@@ -286,40 +286,24 @@ verify(struct fixup_image *img, struct fixup_volume *root,
 			                       "Verification failed: cannot "
 			                       "read back %s: %m",
 			                       f->path);
-		util_sha256_hex(buf, len, f->sha_after);
-	}
-	/* The last op writing each path decides its expected content. */
-	for (size_t i = 0; i < p->n_ops; i++) {
-		const struct fixup_op *op = &p->ops[i];
-		_cleanup_free_ char *want = NULL;
-		char sha[UTIL_SHA256_HEX_LEN + 1];
-		size_t len;
-		bool last = true;
-		int r;
-
-		if (op->kind == FIXUP_OP_REMOVE ||
-		    op->kind == FIXUP_OP_BOOT_BYTES)
-			continue;
-		for (size_t k = i + 1; k < p->n_ops; k++)
-			if (p->ops[k].vol == op->vol &&
-			    streq(p->ops[k].path, op->path))
-				last = false;
-		if (!last)
-			continue;
-		r = op_content(op, &want, &len);
-		if (r < 0)
-			return r;
-		util_sha256_hex(want, len, sha);
-		size_t vi = op->vol ? fixup_volume_index(op->vol) : root_index;
-		for (size_t k = 0; k < j->n_files; k++)
-			if (j->files[k].volume == vi &&
-			    streq(j->files[k].path, op->path) &&
-			    !streq(j->files[k].sha_after, sha))
+		/* The last op writing the path decides its content. */
+		for (size_t k = 0; k < p->n_ops; k++)
+			if (op_vol[k] == f->volume &&
+			    p->ops[k].kind != FIXUP_OP_BOOT_BYTES &&
+			    streq(p->ops[k].path, f->path))
+				last = &p->ops[k];
+		if (last && last->kind != FIXUP_OP_REMOVE) {
+			r = op_content(last, &want, &wlen);
+			if (r < 0)
+				return r;
+			if (wlen != len || memcmp(want, buf, len) != 0)
 				return log_error_errno(
 				        -EIO,
 				        "Verification failed: %s does not "
 				        "hold what was written.",
-				        op->path);
+				        f->path);
+		}
+		util_sha256_hex(buf, len, f->sha_after);
 	}
 	return 0;
 }
@@ -330,6 +314,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
             struct fixup_apply_result *ret)
 {
 	_cleanup_free_ char *abs_image = NULL, *undo = NULL;
+	_cleanup_free_ size_t *op_vol = NULL;
 	struct fixup_apply_result res = {0};
 	struct journal j = {0};
 	bool raw = !fixup_image_is_dir(img), committed = false;
@@ -387,6 +372,16 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 		goto finish;
 	}
 
+	/* Volumes are closed by the commit: remember their indexes. */
+	op_vol = calloc(p->n_ops + 1, sizeof(size_t));
+	if (!op_vol) {
+		r = -ENOMEM;
+		goto finish;
+	}
+	for (size_t i = 0; i < p->n_ops; i++)
+		op_vol[i] = fixup_volume_index(p->ops[i].vol ? p->ops[i].vol
+		                                             : root);
+
 	/* 3. Commit: flush the volume; raw images write the overlay now. */
 	undo = util_path_join(backup_dir, JOURNAL_UNDO);
 	if (!undo) {
@@ -403,7 +398,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	committed = true;
 
 	/* 4. Verify by reading everything back (volumes are reopened). */
-	r = verify(img, root, p, &j);
+	r = verify(img, op_vol, p, &j);
 	if (r < 0)
 		goto finish;
 	r = journal_set_state(&j, "complete");

@@ -332,9 +332,25 @@ fixup_disk_pwrite(struct fixup_disk *d, const void *buf, size_t len,
 		struct block *b;
 		int r;
 
-		r = block_get(d, no, true, &b);
-		if (r < 0)
-			return r;
+		b = block_find(d, no);
+		if (!b) {
+			/* Writing what is already there (libntfs-3g rewrites
+			 * whole files): no overlay block, nothing to commit. */
+			uint8_t cur[FIXUP_DISK_BLOCK];
+
+			r = read_full(d->fd, cur, n, off);
+			if (r < 0)
+				return r;
+			if (memcmp(cur, p, n) == 0) {
+				p += n;
+				off += n;
+				len -= n;
+				continue;
+			}
+			r = block_get(d, no, true, &b);
+			if (r < 0)
+				return r;
+		}
 		memcpy(b->data + in, p, n);
 		p += n;
 		off += n;

@@ -97,11 +97,10 @@ linux_family(const char *id, const char *like)
 	static const struct {
 		const char *word, *family;
 	} fam[] = {
-	        {"rhel", "redhat"},   {"fedora", "redhat"},
-	        {"centos", "redhat"}, {"debian", "debian"},
-	        {"ubuntu", "debian"}, {"suse", "suse"},
-	        {"opensuse", "suse"}, {"sles", "suse"},
-	        {"arch", "arch"},     {"alpine", "alpine"},
+	        {"rhel", "rhel"},     {"fedora", "rhel"},   {"centos", "rhel"},
+	        {"debian", "debian"}, {"ubuntu", "debian"}, {"suse", "suse"},
+	        {"opensuse", "suse"}, {"sles", "suse"},     {"arch", "arch"},
+	        {"alpine", "alpine"},
 	};
 	const char *srcs[2] = {id, like};
 
@@ -151,6 +150,27 @@ arch_fact(struct fixup_volume *v, struct util_strmap *facts)
 		if (a)
 			return util_strmap_set(facts, "os.arch", a);
 	}
+	return 0;
+}
+
+/* linux.initramfs_tool: the tool whose configuration the guest carries. */
+static int
+initramfs_tool_fact(struct fixup_volume *v, struct util_strmap *facts)
+{
+	static const struct {
+		const char *path, *tool;
+	} probes[] = {
+	        {"/etc/dracut.conf.d", "dracut"},
+	        {"/etc/dracut.conf", "dracut"},
+	        {"/etc/initramfs-tools", "initramfs-tools"},
+	        {"/etc/sysconfig/kernel", "mkinitrd"},
+	};
+	struct fixup_stat st;
+
+	for (size_t i = 0; i < ELEMENTSOF(probes); i++)
+		if (fixup_volume_stat(v, probes[i].path, &st) >= 0)
+			return util_strmap_set(facts, "linux.initramfs_tool",
+			                       probes[i].tool);
 	return 0;
 }
 
@@ -278,7 +298,8 @@ fixup_inspect_linux(struct fixup_volume *v, struct fixup_guest *g)
 	if (!g->systemroot)
 		return -ENOMEM;
 	if ((r = arch_fact(v, g->facts)) < 0 ||
-	    (r = fstab_fact(v, g->facts)) < 0)
+	    (r = fstab_fact(v, g->facts)) < 0 ||
+	    (r = initramfs_tool_fact(v, g->facts)) < 0)
 		return r;
 	return 1;
 }

@@ -23,6 +23,9 @@ struct win_ctx {
 	struct drivers_store *store;
 	char **disabled;      /* services disabled so far */
 	char **injected_boot; /* boot-critical services injected */
+	char *device_path;    /* SOFTWARE DevicePath as the plan leaves it */
+	bool device_path_read;
+	bool no_software; /* the guest has no SOFTWARE hive */
 };
 
 int fixup_plan_build_windows(const struct fixup_plan_input *in,

@@ -142,6 +142,8 @@ win_software_edits(struct win_ctx *w, const char *origin,
 	int r = fixup_plan_hive_op(w->p, w->in->root, "SOFTWARE",
 	                           w->software_path, origin, &op);
 
+	if (r == -ENOENT)
+		return r; /* no SOFTWARE hive: callers decide */
 	if (r < 0)
 		return log_error_errno(
 		        r, "Failed to read the SOFTWARE hive %s: %m",
@@ -437,6 +439,11 @@ registry_action(struct win_ctx *w, const struct rules_action *a,
 		return -ENOMEM;
 	r = strcaseeq(hive, "SOFTWARE") ? win_software_edits(w, origin, &e)
 	                                : system_op(w, origin, &e);
+	if (r == -ENOENT && strcaseeq(hive, "SOFTWARE"))
+		return fixup_plan_add_problem(w->p, origin, false, NULL,
+		                              "the guest has no SOFTWARE hive: "
+		                              "%s not applied",
+		                              key);
 	if (r < 0)
 		return r;
 	if (streq(op, "set")) {
@@ -560,6 +567,7 @@ add_copies(struct win_ctx *w, const struct drivers_injection *inj,
 		r = fixup_plan_add_op(w->p, FIXUP_OP_PUT_FILE, gp, origin, &op);
 		if (r < 0)
 			return r;
+		op->vol = w->in->root;
 		op->source = strdup(inj->copies[i].host_path);
 		if (!op->source ||
 		    util_asprintf(&op->summary, "copy driver file") < 0)
@@ -679,7 +687,16 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 	/* DevicePath as earlier injections of this plan left it. */
 	if (!w->device_path_read) {
 		r = win_software_edits(w, origin, &e);
-		if (r >= 0)
+		if (r == -ENOENT) {
+			w->no_software = true;
+			fixup_plan_add_problem(
+			        w->p, origin, false,
+			        "Plug and Play will not search the staged "
+			        "package folder",
+			        "the guest has no SOFTWARE hive: DevicePath "
+			        "not "
+			        "updated");
+		} else if (r >= 0)
 			(void)hive_get_string(
 			        w->software_ro,
 			        "Microsoft\\Windows\\CurrentVersion",
@@ -722,7 +739,7 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 		r = system_op(w, origin, &e);
 		if (r >= 0)
 			r = hive_edits_append(e, &inj.system);
-		if (r >= 0 && inj.software.n > 0) {
+		if (r >= 0 && inj.software.n > 0 && !w->no_software) {
 			r = win_software_edits(w, origin, &e);
 			if (r >= 0)
 				r = hive_edits_append(e, &inj.software);
@@ -782,13 +799,18 @@ fixup_plan_build_windows(const struct fixup_plan_input *in,
 		win_ctx_done(&w);
 		return r;
 	}
-	if (streq_ptr(fact(&w, "windows.hive_dirty"), "true"))
-		fixup_plan_add_problem(
+	if (streq_ptr(fact(&w, "windows.hive_dirty"), "true")) {
+		/* Nothing can be planned on a hive whose newest state is
+		 * not in the file. */
+		r = fixup_plan_add_problem(
 		        p, NULL, true,
 		        "boot the guest and shut it down cleanly "
 		        "(no Fast Startup), then retry",
 		        "the SYSTEM hive is dirty: its newest "
 		        "changes are only in SYSTEM.LOG1/.LOG2");
+		win_ctx_done(&w);
+		return r;
+	}
 
 	/* Injections first: disabling the old boot driver needs to know
 	 * whether its replacement is in place. */

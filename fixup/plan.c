@@ -209,34 +209,44 @@ fixup_plan_hive_op(struct fixup_plan *p, struct fixup_volume *v,
                    const char *hive_name, const char *path, const char *origin,
                    struct fixup_op **ret)
 {
+	_cleanup_free_ char *before = NULL, *after = NULL;
 	struct fixup_op *op;
 	int r;
 
 	for (size_t i = 0; i < p->n_ops; i++)
 		if (p->ops[i].kind == FIXUP_OP_HIVE && p->ops[i].vol == v &&
 		    strcaseeq(p->ops[i].path, path)) {
+			/* The op is named after the first rule editing it. */
+			if (!p->ops[i].origin && origin) {
+				p->ops[i].origin = strdup(origin);
+				if (!p->ops[i].origin)
+					return -ENOMEM;
+			}
 			*ret = &p->ops[i];
 			return 0;
 		}
 	r = plan_tmpdir(p);
 	if (r < 0)
 		return r;
+	/* Fetch first: a hive that cannot be read leaves no op behind. */
+	if (util_asprintf(&before, "%s/%s.%zu.orig", p->tmpdir, hive_name,
+	                  p->n_ops) < 0 ||
+	    util_asprintf(&after, "%s/%s.%zu.new", p->tmpdir, hive_name,
+	                  p->n_ops) < 0)
+		return -ENOMEM;
+	r = fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, before);
+	if (r < 0)
+		return r;
 	r = fixup_plan_add_op(p, FIXUP_OP_HIVE, path, origin, &op);
 	if (r < 0)
 		return r;
 	op->vol = v;
+	op->hive_before = TAKE_PTR(before);
+	op->hive_tmp = TAKE_PTR(after);
 	op->hive_name = strdup(hive_name);
 	if (!op->hive_name ||
-	    util_asprintf(&op->hive_before, "%s/%s.%zu.orig", p->tmpdir,
-	                  hive_name, p->n_ops) < 0 ||
-	    util_asprintf(&op->hive_tmp, "%s/%s.%zu.new", p->tmpdir, hive_name,
-	                  p->n_ops) < 0)
+	    util_asprintf(&op->summary, "edit registry hive %s", hive_name) < 0)
 		return -ENOMEM;
-	if (util_asprintf(&op->summary, "edit registry hive %s", hive_name) < 0)
-		return -ENOMEM;
-	r = fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, op->hive_before);
-	if (r < 0)
-		return r;
 	*ret = op;
 	return 0;
 }
@@ -307,7 +317,7 @@ finalize_hives(struct fixup_plan *p)
 		size_t failed = 0;
 		int r;
 
-		if (op->kind != FIXUP_OP_HIVE)
+		if (op->kind != FIXUP_OP_HIVE || op->edits.n == 0)
 			continue;
 		r = hive_open(op->hive_before, HIVE_OPEN_WRITE, &h);
 		if (r < 0)
@@ -340,6 +350,87 @@ finalize_hives(struct fixup_plan *p)
 	return 0;
 }
 
+/* True when applying e to h would change nothing. */
+static bool
+edit_is_noop(struct hive *h, const struct hive_edit *e)
+{
+	struct hive_value v = {0};
+	_cleanup_strv_free_ char **items = NULL;
+	bool same;
+
+	switch (e->kind) {
+	case HIVE_EDIT_SET_VALUE:
+		if (hive_get_value(h, e->key, e->name, &v) < 0)
+			return false;
+		same = e->no_clobber ||
+		       (v.type == e->type && v.len == e->len &&
+		        (e->len == 0 || memcmp(v.data, e->data, e->len) == 0));
+		hive_value_done(&v);
+		return same;
+	case HIVE_EDIT_DELETE_VALUE:
+		if (hive_get_value(h, e->key, e->name, &v) < 0)
+			return true;
+		hive_value_done(&v);
+		return false;
+	case HIVE_EDIT_CREATE_KEY:
+		return hive_key_exists(h, e->key) >= 0;
+	case HIVE_EDIT_DELETE_KEY:
+		return hive_key_exists(h, e->key) == -ENOENT;
+	case HIVE_EDIT_MULTI_SZ_ADD:
+		return hive_get_multi_sz(h, e->key, e->name, &items) >= 0 &&
+		       util_strv_contains_case(items, e->item);
+	case HIVE_EDIT_MULTI_SZ_REMOVE:
+		return hive_get_multi_sz(h, e->key, e->name, &items) < 0 ||
+		       !util_strv_contains_case(items, e->item);
+	}
+	return false;
+}
+
+/* Drops ops that would not change anything: hives whose edits leave them
+ * equal, files that already hold the bytes.  A second fix of a fixed image
+ * is then "nothing to do". */
+static int
+prune_noops(struct fixup_plan *p)
+{
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < p->n_ops; i++) {
+		struct fixup_op *op = &p->ops[i];
+		bool noop = false;
+
+		if (op->kind == FIXUP_OP_HIVE && op->edits.n == 0)
+			noop = true; /* only read (scans) */
+		else if (op->kind == FIXUP_OP_HIVE) {
+			_cleanup_(hive_freep) struct hive *a = NULL;
+
+			r = hive_open(op->hive_before, 0, &a);
+			if (r < 0)
+				return r;
+			noop = true;
+			for (size_t e = 0; noop && e < op->edits.n; e++)
+				noop = edit_is_noop(a, &op->edits.v[e]);
+		} else if (op->kind == FIXUP_OP_PUT_FILE && op->vol) {
+			_cleanup_free_ char *want = NULL, *have = NULL;
+			size_t wn, hn;
+
+			if (util_read_file(op->source, FIXUP_MAX_PUT_FILE,
+			                   &want, &wn) >= 0 &&
+			    fixup_volume_read_file(op->vol, op->path,
+			                           FIXUP_MAX_PUT_FILE, &have,
+			                           &hn) >= 0)
+				noop = wn == hn && memcmp(want, have, wn) == 0;
+		}
+		if (noop) {
+			op_done(op);
+			continue;
+		}
+		p->ops[k++] = *op;
+	}
+	p->n_ops = k;
+	return 0;
+}
+
 int
 fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret)
 {
@@ -358,6 +449,8 @@ fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret)
 		                    family ? family : "(unknown)");
 	if (r >= 0)
 		r = finalize_hives(&p);
+	if (r >= 0)
+		r = prune_noops(&p);
 	if (r < 0) {
 		fixup_plan_done(&p);
 		return r;
@@ -414,9 +507,9 @@ is_text(const uint8_t *d, size_t n)
 }
 
 static int
-print_write_op(const struct fixup_plan *p, const struct fixup_op *op, FILE *out)
+print_write_op(const struct fixup_op *op, FILE *out)
 {
-	_cleanup_free_ char *a = NULL, *b = NULL;
+	_cleanup_free_ char *dir = NULL, *a = NULL, *b = NULL;
 	int r;
 
 	if (!is_text(op->data, op->len) ||
@@ -425,16 +518,23 @@ print_write_op(const struct fixup_plan *p, const struct fixup_op *op, FILE *out)
 		        op->len);
 		return 0;
 	}
-	if (util_asprintf(&a, "%s/diff-a", p->tmpdir) < 0 ||
-	    util_asprintf(&b, "%s/diff-b", p->tmpdir) < 0)
-		return -ENOMEM;
-	r = util_write_file_atomic(a, op->existed ? (char *)op->old : "",
-	                           op->existed ? op->old_len : 0);
+	r = util_mkdtemp("diff", &dir);
+	if (r < 0)
+		return r;
+	a = util_path_join(dir, "a");
+	b = util_path_join(dir, "b");
+	if (!a || !b)
+		r = -ENOMEM;
+	if (r >= 0)
+		r = util_write_file_atomic(a,
+		                           op->existed ? (char *)op->old : "",
+		                           op->existed ? op->old_len : 0);
 	if (r >= 0)
 		r = util_write_file_atomic(b, op->data, op->len);
 	if (r >= 0)
 		r = unified_diff(op->existed ? a : "/dev/null", b, op->path,
 		                 out);
+	(void)util_rm_rf(dir);
 	return r;
 }
 
@@ -519,7 +619,7 @@ fixup_plan_print(const struct fixup_plan *p, FILE *out)
 			break;
 		case FIXUP_OP_WRITE_FILE:
 			fflush(out);
-			r = print_write_op(p, op, out);
+			r = print_write_op(op, out);
 			if (r < 0)
 				return r;
 			break;

@@ -356,9 +356,12 @@ fixup_report_text(const struct fixup_report *r, FILE *out)
 	if (p->n_problems) {
 		fprintf(out, "\nMissing / problems:\n");
 		for (size_t i = 0; i < p->n_problems; i++) {
-			fprintf(out, "  %s %s\n",
+			fprintf(out, "  %s %s%s%s\n",
 			        p->problems[i].blocking ? "[blocking]"
 			                                : "[warning] ",
+			        p->problems[i].origin ? p->problems[i].origin
+			                              : "",
+			        p->problems[i].origin ? ": " : "",
 			        p->problems[i].message);
 			if (p->problems[i].hint)
 				fprintf(out, "             hint: %s\n",
