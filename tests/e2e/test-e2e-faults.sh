@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Interrupting a real fix at every write point (SIGKILL, and failure) leaves
+# the image untouched, fixed, or restorable by rollback — on the raw road
+# (overlay + undo log: every extent written at commit is a write point) and
+# on the dir road (every file write is one).
+. "$(dirname "$0")/lib.sh"
+store
+cd "$tmp"
+
+windows_image win10 vmware orig.img --table gpt --esp
+orig=$(sha orig.img)
+
+# How many write points a complete fix has.
+cp orig.img ref.img
+"$imgfix" --quiet fix --json -r kvm-virtio -r remove-foreign-tools -d store \
+	ref.img >ref.json || fail "reference fix failed"
+fixed=$(sha ref.img)
+points=$(json_get ref.json 'j["applied"]["extents"]')
+[ "$points" -gt 3 ] || fail "only $points write points"
+
+for mode in kill fail; do
+	for n in $(seq 0 "$points"); do
+		rm -rf img.imgfix
+		cp orig.img img
+		rc=0
+		IMGFIX_FAULT_WRITES=$n IMGFIX_FAULT_MODE=$mode \
+			"$imgfix" --quiet fix -r kvm-virtio -r remove-foreign-tools \
+			-d store img >/dev/null 2>&1 || rc=$?
+		now=$(sha img)
+		if [ "$now" = "$fixed" ]; then
+			[ $rc -eq 0 ] || [ "$mode" = fail ] ||
+				fail "$mode@$n: fixed image but exit $rc"
+		elif [ "$now" != "$orig" ]; then
+			[ $rc -ne 0 ] || fail "$mode@$n: partial image, exit 0"
+		fi
+		# Whatever happened, rollback gives the original back.
+		"$imgfix" --quiet rollback img >/dev/null 2>&1 || true
+		[ "$(sha img)" = "$orig" ] ||
+			fail "$mode@$n: rollback did not restore the image"
+	done
+done
+echo "raw road: $points write points x {kill, fail} recovered"
+
+# The dir road: a Linux tree, every file write a fault point.
+cp -a "$fixtures/linux/debian12" tree.orig
+cp -a tree.orig ref.tree
+"$imgfix" --quiet fix --json -r linux-virtio ref.tree >ref-dir.json ||
+	[ $? -eq 1 ] || fail "reference dir fix failed"
+written=$(json_get ref-dir.json 'j.get("applied", {}).get("files_written", 0) + j.get("applied", {}).get("files_removed", 0)')
+[ "$written" -gt 1 ] || fail "dir fix wrote only $written files"
+for n in $(seq 0 "$written"); do
+	rm -rf tree tree.imgfix
+	cp -a tree.orig tree
+	IMGFIX_FAULT_WRITES=$n IMGFIX_FAULT_MODE=kill \
+		"$imgfix" --quiet fix -r linux-virtio tree >/dev/null 2>&1 || true
+	"$imgfix" --quiet rollback tree >/dev/null 2>&1 || true
+	diff -r --no-dereference tree.orig tree >/dev/null ||
+		fail "dir road kill@$n: tree differs after rollback"
+done
+echo "dir road: $written write points recovered"
