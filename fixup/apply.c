@@ -493,7 +493,7 @@ rollback_dir(struct journal *j)
 }
 
 int
-fixup_rollback(const char *image, const char *backup_dir)
+fixup_rollback(const char *image, const char *backup_dir, bool force)
 {
 	_cleanup_free_ char *abs_image = realpath(image, NULL);
 	_cleanup_free_ char *undo = util_path_join(backup_dir, JOURNAL_UNDO);
@@ -519,11 +519,18 @@ fixup_rollback(const char *image, const char *backup_dir)
 		return 1;
 	}
 	if (j.undo_log) {
-		r = fixup_disk_undo(j.image, undo);
+		r = fixup_disk_undo(j.image, undo, force);
 		if (r == -ENOENT || r == -ENODATA)
 			/* The undo log was never completed: the image was
 			 * never written. */
 			r = 0;
+		else if (r == -ESTALE)
+			log_error("%s changed after the fix (the guest ran, or "
+			          "another tool wrote to it): rolling back now "
+			          "would corrupt its filesystem. Nothing was "
+			          "written. Restore a copy, or use --force to "
+			          "put the original bytes back anyway.",
+			          j.image);
 		else if (r < 0)
 			log_error_errno(r, "Failed to restore %s from %s: %m",
 			                j.image, undo);

@@ -34,10 +34,11 @@ int fixup_apply(struct fixup_image *img, struct fixup_volume *root,
                 struct fixup_apply_result *ret);
 
 /*
- * Puts back every byte the fix in backup_dir changed.  Returns 1 when there
+ * Puts back every byte the fix in backup_dir changed.  Refuses (-ESTALE)
+ * when the image changed after the fix, unless force.  Returns 1 when there
  * was nothing to undo (never applied / already rolled back), 0 when it
  * restored, -errno on failure (with a logged message).
  */
-int fixup_rollback(const char *image, const char *backup_dir);
+int fixup_rollback(const char *image, const char *backup_dir, bool force);
 
 #endif

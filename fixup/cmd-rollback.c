@@ -11,11 +11,13 @@ cmd_rollback(int argc, char **argv)
 {
 	static const struct option options[] = {
 	        {"backup", required_argument, NULL, 'b'},
+	        {"force", no_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	_cleanup_free_ char *dflt = NULL;
 	const char *backup = NULL;
+	bool force = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
@@ -23,13 +25,23 @@ cmd_rollback(int argc, char **argv)
 		case 'b':
 			backup = optarg;
 			break;
+		case 'f':
+			force = true;
+			break;
 		case 'h':
-			printf("Usage: imgfix rollback [--backup DIR] IMAGE\n\n"
+			printf("Usage: imgfix rollback [--backup DIR] "
+			       "[--force] "
+			       "IMAGE\n\n"
 			       "Restores every byte a fix changed, from its "
-			       "journal (also after an\ninterrupted fix).\n\n"
+			       "journal (also after an\ninterrupted fix).  "
+			       "Refuses when the image changed after the fix\n"
+			       "(the guest was booted): restoring then would "
+			       "corrupt its filesystem.\n\n"
 			       "Options:\n"
 			       "      --backup DIR  the fix's journal (default "
 			       "IMAGE.imgfix)\n"
+			       "      --force       restore even if the image "
+			       "changed after the fix\n"
 			       "  -h, --help        this help\n");
 			return IMGFIX_EXIT_OK;
 		default:
@@ -47,7 +59,7 @@ cmd_rollback(int argc, char **argv)
 			return IMGFIX_EXIT_FAILURE;
 		backup = dflt;
 	}
-	r = fixup_rollback(argv[optind], backup);
+	r = fixup_rollback(argv[optind], backup, force);
 	if (r < 0)
 		return IMGFIX_EXIT_FAILURE;
 	if (r > 0) {

@@ -16,7 +16,7 @@
 
 #define UNDO_MAGIC_LEN (sizeof(FIXUP_DISK_UNDO_MAGIC) - 1)
 #define UNDO_HEADER_LEN (UNDO_MAGIC_LEN + 16)
-#define UNDO_RECORD_HEADER 12
+#define UNDO_RECORD_HEADER (12 + 32) /* offset, length, SHA-256 of new */
 #define UNDO_TRAILER_MAGIC "TRAILER\0"
 #define UNDO_TRAILER_LEN (8 + 8 + 32)
 #define EXTENT_MAX (1024u * 1024)
@@ -444,6 +444,20 @@ overlay_copy(struct fixup_disk *d, uint8_t *buf, uint64_t off, size_t len)
 	}
 }
 
+static void
+sha256_raw(const void *buf, size_t len, uint8_t ret[32])
+{
+	char hex[UTIL_SHA256_HEX_LEN + 1];
+
+	util_sha256_hex(buf, len, hex);
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v;
+
+		sscanf(hex + 2 * i, "%2x", &v);
+		ret[i] = (uint8_t)v;
+	}
+}
+
 static int
 write_undo_log(struct fixup_disk *d, const struct extent *ext, size_t n,
                const char *undo_path)
@@ -465,9 +479,15 @@ write_undo_log(struct fixup_disk *d, const struct extent *ext, size_t n,
 	util_put_le64(log + o, d->size);
 	util_put_le64(log + o + 8, n);
 	o += 16;
+	_cleanup_free_ uint8_t *cur = malloc(EXTENT_MAX);
+	if (!cur)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		util_put_le64(log + o, ext[i].off);
 		util_put_le32(log + o + 8, (uint32_t)ext[i].len);
+		/* What the commit will write there, to detect later changes. */
+		overlay_copy(d, cur, ext[i].off, ext[i].len);
+		sha256_raw(cur, ext[i].len, log + o + 12);
 		o += UNDO_RECORD_HEADER;
 		/* The original bytes come from the image, not the overlay. */
 		r = read_full(d->fd, log + o, ext[i].len, ext[i].off);
@@ -567,7 +587,7 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 }
 
 int
-fixup_disk_undo(const char *image_path, const char *undo_path)
+fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 {
 	_cleanup_free_ char *log = NULL;
 	_cleanup_close_ int fd = -1;
@@ -604,10 +624,14 @@ fixup_disk_undo(const char *image_path, const char *undo_path)
 		return -errno;
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != size)
 		return -EINVAL;
+	_cleanup_free_ uint8_t *cur = malloc(EXTENT_MAX);
+	if (!cur)
+		return -ENOMEM;
 	/* Check every record before writing any. */
 	for (int pass = 0; pass < 2; pass++) {
 		o = UNDO_HEADER_LEN;
 		for (uint64_t i = 0; i < n; i++) {
+			const uint8_t *new_sha;
 			uint64_t off;
 			uint32_t l;
 
@@ -615,9 +639,24 @@ fixup_disk_undo(const char *image_path, const char *undo_path)
 				return -EBADMSG;
 			off = util_le64(log + o);
 			l = util_le32(log + o + 8);
+			new_sha = (const uint8_t *)log + o + 12;
 			o += UNDO_RECORD_HEADER;
-			if (l > end - o || off > size || l > size - off)
+			if (l > end - o || off > size || l > size - off ||
+			    l > EXTENT_MAX)
 				return -EBADMSG;
+			if (pass == 0 && !force) {
+				uint8_t sha[32];
+
+				/* Still what the fix wrote, or already the
+				 * original (an interrupted rollback)? */
+				r = read_full(fd, cur, l, off);
+				if (r < 0)
+					return r;
+				sha256_raw(cur, l, sha);
+				if (memcmp(sha, new_sha, 32) != 0 &&
+				    memcmp(cur, log + o, l) != 0)
+					return -ESTALE;
+			}
 			if (pass == 1) {
 				r = write_full(fd, log + o, l, off);
 				if (r < 0)

@@ -28,7 +28,7 @@
 #define FIXUP_DISK_BLOCK 4096u
 /* Upper bound of the overlay: a fix that changes more is refused. */
 #define FIXUP_DISK_MAX_DIRTY (2048ull * 1024 * 1024)
-#define FIXUP_DISK_UNDO_MAGIC "IMGFIX-UNDO-1\n"
+#define FIXUP_DISK_UNDO_MAGIC "IMGFIX-UNDO-2\n"
 
 struct fixup_disk;
 
@@ -77,8 +77,12 @@ int fixup_disk_commit(struct fixup_disk *d, const char *undo_path);
  * Restores the image at image_path from an undo log written by
  * fixup_disk_commit().  A log without a valid trailer was never followed by
  * image writes, so it is -ENODATA and nothing is written.  The image size
- * recorded in the log must match (-EINVAL otherwise).
+ * recorded in the log must match (-EINVAL otherwise).  The log also holds
+ * the SHA-256 of what the commit wrote to each extent: an extent that holds
+ * neither that nor the original bytes was changed after the fix (the guest
+ * ran, another tool wrote) and restoring it would corrupt the filesystem:
+ * -ESTALE, nothing written, unless force.
  */
-int fixup_disk_undo(const char *image_path, const char *undo_path);
+int fixup_disk_undo(const char *image_path, const char *undo_path, bool force);
 
 #endif

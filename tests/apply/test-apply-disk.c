@@ -78,11 +78,11 @@ TEST(commit_then_undo_restores_every_byte)
 	ASSERT_TRUE(!streq(h0, h1));
 	ASSERT_OK(fixup_disk_pread(d, b, 10, 5));
 	ASSERT_EQ(b[0], 0xab);
-	ASSERT_OK(fixup_disk_undo(p, undo));
+	ASSERT_OK(fixup_disk_undo(p, undo, false));
 	ASSERT_OK(util_sha256_file(p, h1));
 	ASSERT_STREQ(h0, h1);
 	/* Undo is idempotent. */
-	ASSERT_OK(fixup_disk_undo(p, undo));
+	ASSERT_OK(fixup_disk_undo(p, undo, false));
 	ASSERT_OK(util_sha256_file(p, h1));
 	ASSERT_STREQ(h0, h1);
 }
@@ -114,7 +114,7 @@ TEST(fault_at_every_write_point_is_recoverable)
 			ASSERT_EQ(WEXITSTATUS(status), 0);
 		} else
 			ASSERT_EQ(WTERMSIG(status), SIGKILL);
-		ASSERT_OK(fixup_disk_undo(p, undo));
+		ASSERT_OK(fixup_disk_undo(p, undo, false));
 		ASSERT_OK(util_sha256_file(p, h1));
 		ASSERT_STREQ(h0, h1);
 	}
@@ -135,13 +135,39 @@ TEST(damaged_undo_logs_are_refused)
 	ASSERT_OK(util_read_file(undo, 1 << 26, &log, &len));
 	/* Truncated: no trailer → never applied, nothing written. */
 	ASSERT_OK(util_write_file_atomic(undo, log, len - 10));
-	ASSERT_ERR(fixup_disk_undo(p, undo), -ENODATA);
+	ASSERT_ERR(fixup_disk_undo(p, undo, false), -ENODATA);
 	/* A flipped byte breaks the checksum. */
 	log[100] ^= 1;
 	ASSERT_OK(util_write_file_atomic(undo, log, len));
-	ASSERT_ERR(fixup_disk_undo(p, undo), -ENODATA);
+	ASSERT_ERR(fixup_disk_undo(p, undo, false), -ENODATA);
 	ASSERT_OK(util_write_file_atomic(undo, "garbage", 7));
-	ASSERT_ERR(fixup_disk_undo(p, undo), -EBADMSG);
+	ASSERT_ERR(fixup_disk_undo(p, undo, false), -EBADMSG);
 	ASSERT_OK(util_sha256_file(p, h1));
 	ASSERT_TRUE(!streq(h0, h1)); /* still the committed state */
+}
+
+TEST(undo_refuses_an_image_changed_after_the_fix)
+{
+	char h0[UTIL_SHA256_HEX_LEN + 1], h1[UTIL_SHA256_HEX_LEN + 1],
+	        h2[UTIL_SHA256_HEX_LEN + 1];
+	_cleanup_free_ char *p = make_image("e.img", h0);
+	_cleanup_free_ char *undo = util_path_join(tests_tmpdir(), "e.undo");
+	_cleanup_(fixup_disk_freep) struct fixup_disk *d = NULL;
+	_cleanup_close_ int fd = -1;
+
+	ASSERT_OK(fixup_disk_open(p, true, &d));
+	scribble(d);
+	ASSERT_OK(fixup_disk_commit(d, undo));
+	/* The guest ran: a block the fix wrote changed again. */
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(pwrite(fd, "Z", 1, 300001), 1);
+	ASSERT_OK(util_sha256_file(p, h1));
+	ASSERT_ERR(fixup_disk_undo(p, undo, false), -ESTALE);
+	ASSERT_OK(util_sha256_file(p, h2));
+	ASSERT_STREQ(h1, h2); /* nothing written */
+	/* Forced: every original byte back anyway. */
+	ASSERT_OK(fixup_disk_undo(p, undo, true));
+	ASSERT_OK(util_sha256_file(p, h2));
+	ASSERT_STREQ(h0, h2);
 }
