@@ -177,7 +177,8 @@ TEST(kvm_virtio_windows10)
 	ASSERT_STREQ(rules_action_get(a, "boot-critical"), "true");
 	ASSERT_STREQ(rules_action_get(a, "service"), "viostor");
 	ASSERT_TRUE(strstr(rules_action_get(a, "hwid"),
-	                   "PCI\\VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01") != NULL);
+	                   "PCI\\VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01") !=
+	            NULL);
 	ASSERT_NOT_NULL(find(res, RULES_ACTION_INJECT_DRIVER, "netkvm"));
 	ASSERT_NOT_NULL(
 	        find(res, RULES_ACTION_STAGE_DRIVER_PACKAGE, "stage-viostor"));
