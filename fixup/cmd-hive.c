@@ -19,7 +19,10 @@
 #include <libgen.h>
 #include <sys/stat.h>
 
+#include "apply.h"
 #include "cmd.h"
+#include "journal.h"
+#include "plan.h"
 #include "hive.h"
 #include "util.h"
 #include "volume.h"
@@ -473,6 +476,77 @@ out:
 
 /* ---- set ---------------------------------------------------------------- */
 
+/*
+ * IMAGE:NAME: the edit goes through the same journalled apply as `imgfix
+ * fix` (a one-op plan), so `imgfix rollback` undoes it.
+ */
+static int
+set_in_image(const char *image, const char *name, const struct hive_edits *l,
+             const char *backup)
+{
+	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
+	_cleanup_free_ char *dflt = NULL, *real = NULL;
+	const struct fixup_disk_layout *layout;
+	struct fixup_apply_result res = {0};
+	struct fixup_volume *v = NULL;
+	struct fixup_plan p = {0};
+	struct fixup_op *op;
+	int r;
+
+	r = fixup_image_open(image, FIXUP_OPEN_WRITE, &img);
+	if (r < 0) {
+		const char *d = fixup_error_detail();
+
+		log_error_errno(r, "Failed to open image '%s' for writing: %s",
+		                image, d ? d : strerror(-r));
+		return IMGFIX_EXIT_FAILURE;
+	}
+	layout = fixup_image_layout(img);
+	for (size_t i = 0; i < layout->n_parts && !real; i++) {
+		if (!fixup_image_can_open(img, i) ||
+		    fixup_image_open_volume(img, i, &v) < 0)
+			continue;
+		if (find_hive_on_volume(v, name, &real) < 0)
+			real = NULL;
+	}
+	if (!real) {
+		log_error("No %s hive found in '%s'.", name, image);
+		return IMGFIX_EXIT_FAILURE;
+	}
+	r = fixup_plan_hive_op(&p, v, name, real, "imgfix hive set", &op);
+	if (r >= 0)
+		r = hive_edits_set_origin(&op->edits, "imgfix hive set");
+	if (r >= 0)
+		r = hive_edits_append(&op->edits, l);
+	if (r >= 0)
+		r = fixup_plan_finalize(&p);
+	if (r < 0) {
+		fixup_plan_done(&p);
+		log_error_errno(r, "Failed to edit %s in '%s': %s", name, image,
+		                strerror(-r));
+		return r == -EUCLEAN ? IMGFIX_EXIT_NOTHING
+		                     : IMGFIX_EXIT_FAILURE;
+	}
+	if (p.n_ops == 0) {
+		fixup_plan_done(&p);
+		log_notice("%s already holds that value: nothing to do.", name);
+		return IMGFIX_EXIT_NOTHING;
+	}
+	if (!backup) {
+		dflt = journal_default_dir(image);
+		backup = dflt;
+	}
+	r = backup ? fixup_apply(img, v, &p, backup, &res) : -ENOMEM;
+	fixup_plan_done(&p);
+	if (r < 0)
+		return IMGFIX_EXIT_FAILURE;
+	log_notice("Set in %s of '%s'; journal in %s (undo with 'imgfix "
+	           "rollback --backup %s %s').",
+	           name, image, res.backup_dir, res.backup_dir, image);
+	fixup_apply_result_done(&res);
+	return IMGFIX_EXIT_OK;
+}
+
 static void
 set_help(FILE *f)
 {
@@ -485,9 +559,14 @@ set_help(FILE *f)
 	           "  binary, none   hex bytes (\"de,ad,be,ef\", \"de ad\", "
 	           "\"deadbeef\"; none:\n"
 	           "                 optional)\n"
-	           "HIVE must be a hive file: the result is written to a temp "
-	           "file beside\nit and renamed into place.  A dirty hive is "
-	           "refused (exit 3).\n");
+	           "A hive file is written to a temp file beside it and "
+	           "renamed into place.\nIMAGE:NAME is edited through the "
+	           "journal, like 'imgfix fix' (undo with\n'imgfix rollback'). "
+	           " A dirty hive is refused (exit 3).\n\n"
+	           "Options:\n"
+	           "      --backup DIR  journal for IMAGE:NAME (default "
+	           "IMAGE.imgfix)\n"
+	           "  -h, --help        this help\n");
 }
 
 static int
@@ -617,9 +696,12 @@ static int
 hive_set(int argc, char **argv)
 {
 	static const struct option options[] = {
+	        {"backup", required_argument, NULL, 'b'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
+	_cleanup_free_ char *image = NULL;
+	const char *backup = NULL, *name = NULL;
 	struct hive_edits l = {0};
 	struct source s = {0};
 	size_t failed;
@@ -627,6 +709,9 @@ hive_set(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
 		switch (c) {
+		case 'b':
+			backup = optarg;
+			break;
 		case 'h':
 			set_help(stdout);
 			return IMGFIX_EXIT_OK;
@@ -654,6 +739,11 @@ hive_set(int argc, char **argv)
 		                                  "arguments)"
 		                                : "");
 		return IMGFIX_EXIT_USAGE;
+	}
+	r = split_image_spec(argv[optind], &image, &name);
+	if (r > 0) {
+		ret = set_in_image(image, name, &l, backup);
+		goto out;
 	}
 	ret = source_open(&s, argv[optind], true);
 	if (ret != IMGFIX_EXIT_OK)

@@ -432,6 +432,14 @@ prune_noops(struct fixup_plan *p)
 }
 
 int
+fixup_plan_finalize(struct fixup_plan *p)
+{
+	int r = finalize_hives(p);
+
+	return r < 0 ? r : prune_noops(p);
+}
+
+int
 fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret)
 {
 	struct fixup_plan p = {0};
@@ -448,9 +456,7 @@ fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret)
 		                    "'%s'.",
 		                    family ? family : "(unknown)");
 	if (r >= 0)
-		r = finalize_hives(&p);
-	if (r >= 0)
-		r = prune_noops(&p);
+		r = fixup_plan_finalize(&p);
 	if (r < 0) {
 		fixup_plan_done(&p);
 		return r;

@@ -102,6 +102,11 @@ struct fixup_plan_input {
  * are recorded in the plan.  Errors are real failures (I/O, bad hive). */
 int fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret);
 
+/* Validates the hive ops of a plan built by hand (applies their edits to
+ * private copies) and drops ops that change nothing; fixup_plan_build()
+ * does this itself. */
+int fixup_plan_finalize(struct fixup_plan *p);
+
 /* True when the plan has a blocking problem not covered by --force. */
 bool fixup_plan_blocked(const struct fixup_plan *p);
 

@@ -209,8 +209,16 @@ out_is 'Windows Registry Editor Version 5.00
 "Current"=dword:00000001
 ' "export IMAGE:NAME"
 expect 0 "$imgfix" hive diff --exit-code "$tmp/img:SYSTEM" "$tmp/SYSTEM"
+# set on IMAGE:NAME goes through the journal; rollback undoes it
+cp "$tmp/img/WINDOWS/system32/CONFIG/system" "$tmp/system.before"
+expect 0 "$imgfix" hive set "$tmp/img:SYSTEM" K v dword 1
+err_has "journal in"
+expect 0 "$imgfix" hive get "$tmp/img:SYSTEM" K v
+out_is 1 "get after set IMAGE:SYSTEM"
 expect 3 "$imgfix" hive set "$tmp/img:SYSTEM" K v dword 1
-err_has "imgfix fix"
+expect 0 "$imgfix" rollback "$tmp/img"
+cmp -s "$tmp/system.before" "$tmp/img/WINDOWS/system32/CONFIG/system" ||
+	fail "rollback of hive set IMAGE:SYSTEM did not restore the hive"
 expect 1 "$imgfix" hive get "$tmp/img:SOFTWARE" K v
 err_has "No SOFTWARE hive found"
 mkdir -p "$tmp/img/EFI/Microsoft/Boot"
