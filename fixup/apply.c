@@ -317,7 +317,8 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	_cleanup_free_ size_t *op_vol = NULL;
 	struct fixup_apply_result res = {0};
 	struct journal j = {0};
-	bool raw = !fixup_image_is_dir(img), committed = false;
+	bool raw = !fixup_image_is_dir(img) && !fixup_image_is_guestfs(img),
+	     committed = false;
 	char created[32];
 	int r;
 
@@ -365,8 +366,15 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 
 	/* 2. The writes. */
 	r = journal_set_state(&j, "applying");
-	for (size_t i = 0; i < p->n_ops && r >= 0; i++)
-		r = execute_op(root, &p->ops[i], &res);
+	{
+		_cleanup_(util_progress_endp) struct util_progress *prog = NULL;
+
+		(void)util_progress_start("applying", p->n_ops, &prog);
+		for (size_t i = 0; i < p->n_ops && r >= 0; i++) {
+			r = execute_op(root, &p->ops[i], &res);
+			util_progress_update(prog, i + 1);
+		}
+	}
 	if (r < 0) {
 		log_error_errno(r, "The fix failed before it was committed.");
 		goto finish;
@@ -439,7 +447,12 @@ rollback_dir(struct journal *j)
 	struct fixup_volume *v;
 	int r;
 
-	r = fixup_image_open(j->image, FIXUP_OPEN_WRITE, &img);
+	r = fixup_image_open(j->image,
+	                     FIXUP_OPEN_WRITE |
+	                             (j->backend && streq(j->backend, "guestfs")
+	                                      ? FIXUP_OPEN_GUESTFS
+	                                      : 0),
+	                     &img);
 	if (r < 0)
 		return log_error_errno(
 		        r, "Failed to open %s for rollback: %s", j->image,
@@ -486,7 +499,8 @@ rollback_dir(struct journal *j)
 			                       f->path);
 	}
 	/* Directories the fix created (dir road: one volume). */
-	if (fixup_image_open_volume(img, 0, &v) >= 0)
+	if (fixup_image_open_volume(img, j->n_files ? j->files[0].volume : 0,
+	                            &v) >= 0)
 		for (size_t i = util_strv_length(j->created_dirs); i-- > 0;)
 			(void)fixup_volume_remove(v, j->created_dirs[i]);
 	return fixup_image_close_volumes(img);

@@ -41,6 +41,10 @@ usage(FILE *f, bool fix)
 	        "  -p, --patch-cache DIR patch cache (imgfix patchcache add)\n"
 	        "      --root ROOT       guest to fix when the image holds "
 	        "several\n"
+	        "      --backend B       direct or guestfs (default: direct, "
+	        "guestfs when needed)\n"
+	        "      --format FMT      image format for guestfs (qcow2, "
+	        "vmdk, ...)\n"
 	        "      --json            machine-readable report on stdout\n"
 	        "%s"
 	        "  -h, --help            this help\n",
@@ -58,7 +62,14 @@ usage(FILE *f, bool fix)
 static int
 parse(int argc, char **argv, bool fix, struct fix_args *a)
 {
-	enum { ARG_ROOT = 0x100, ARG_JSON, ARG_BACKUP, ARG_FORCE };
+	enum {
+		ARG_ROOT = 0x100,
+		ARG_JSON,
+		ARG_BACKUP,
+		ARG_FORCE,
+		ARG_BACKEND,
+		ARG_FORMAT
+	};
 	static const struct option options[] = {
 	        {"rules", required_argument, NULL, 'r'},
 	        {"drivers", required_argument, NULL, 'd'},
@@ -67,6 +78,8 @@ parse(int argc, char **argv, bool fix, struct fix_args *a)
 	        {"json", no_argument, NULL, ARG_JSON},
 	        {"backup", required_argument, NULL, ARG_BACKUP},
 	        {"force", required_argument, NULL, ARG_FORCE},
+	        {"backend", required_argument, NULL, ARG_BACKEND},
+	        {"format", required_argument, NULL, ARG_FORMAT},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -90,6 +103,12 @@ parse(int argc, char **argv, bool fix, struct fix_args *a)
 			break;
 		case ARG_JSON:
 			a->json = true;
+			break;
+		case ARG_BACKEND:
+			a->o.backend = optarg;
+			break;
+		case ARG_FORMAT:
+			a->o.format = optarg;
 			break;
 		case ARG_BACKUP:
 		case ARG_FORCE:
@@ -188,6 +207,12 @@ run(int argc, char **argv, bool fix)
 			r = emit(&rep, true);
 		else
 			r = fixup_plan_print(&s.plan, stdout);
+		/* Issue 9 (hostile images): a plan that cannot be shown, e.g.
+		 * a damaged hive the diff cannot walk, must say why. */
+		if (r < 0)
+			log_error_errno(r,
+			                "Failed to show the plan for '%s': %m",
+			                a.o.image);
 		ret = r < 0                         ? IMGFIX_EXIT_FAILURE
 		      : fixup_plan_blocked(&s.plan) ? IMGFIX_EXIT_FAILURE
 		      : s.plan.n_ops == 0           ? IMGFIX_EXIT_NOTHING
@@ -216,6 +241,7 @@ run(int argc, char **argv, bool fix)
 	r = fixup_apply(s.img, s.guest->volume, &s.plan, backup, &applied);
 	if (r < 0) {
 		rep.status = "failed";
+		emit(&rep, a.json);
 		goto out;
 	}
 	rep.status = "fixed";

@@ -14,14 +14,19 @@
 static void
 help(FILE *f)
 {
-	fprintf(f, "Usage: imgfix inspect [--json] IMAGE\n\n"
-	           "Finds the Windows and Linux installations on IMAGE (a raw "
-	           "disk image,\na block device or a directory) and prints "
-	           "their facts.  Nothing is\nwritten to the image.\n\n"
-	           "Options:\n"
-	           "  --json      print {\"guests\":[{\"root\":..., "
-	           "\"facts\":{...}}]}\n"
-	           "  -h, --help  this help\n");
+	fprintf(f,
+	        "Usage: imgfix inspect [--json] [--backend B] [--format FMT] "
+	        "IMAGE\n\n"
+	        "Finds the Windows and Linux installations on IMAGE (a raw "
+	        "disk image,\na block device or a directory) and prints "
+	        "their facts.  Nothing is\nwritten to the image.\n\n"
+	        "Options:\n"
+	        "  --json      print {\"guests\":[{\"root\":..., "
+	        "\"facts\":{...}}]}\n"
+	        "  --backend B direct or guestfs (default: direct, guestfs "
+	        "when needed)\n"
+	        "  --format FMT image format for guestfs (qcow2, vmdk, ...)\n"
+	        "  -h, --help  this help\n");
 }
 
 static void
@@ -58,12 +63,16 @@ cmd_inspect(int argc, char **argv)
 {
 	static const struct option options[] = {
 	        {"json", no_argument, NULL, 'j'},
+	        {"backend", required_argument, NULL, 'B'},
+	        {"format", required_argument, NULL, 'F'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
 	struct fixup_guest *guests = NULL;
 	size_t n = 0;
+	struct fixup_image_options io = {0};
+	const char *backend = NULL;
 	bool json = false;
 	unsigned flags = 0;
 	int c, r;
@@ -72,6 +81,12 @@ cmd_inspect(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'B':
+			backend = optarg;
+			break;
+		case 'F':
+			io.format = optarg;
 			break;
 		case 'h':
 			help(stdout);
@@ -87,8 +102,17 @@ cmd_inspect(int argc, char **argv)
 	}
 	if (imgfix_globals.verbose >= 2)
 		flags |= FIXUP_OPEN_VERBOSE;
+	if (backend && streq(backend, "guestfs"))
+		flags |= FIXUP_OPEN_GUESTFS;
+	else if (backend && streq(backend, "direct"))
+		flags |= FIXUP_OPEN_DIRECT;
+	else if (backend) {
+		log_error("Unknown --backend '%s' (direct or guestfs).",
+		          backend);
+		return IMGFIX_EXIT_USAGE;
+	}
 
-	r = fixup_image_open(argv[optind], flags, &img);
+	r = fixup_image_open_opts(argv[optind], flags, &io, &img);
 	if (r < 0) {
 		log_error_errno(r, "Failed to open image: %s",
 		                fixup_error_detail() ? fixup_error_detail()

@@ -16,13 +16,14 @@ static const struct imgfix_cmd commands[] = {
         /* One line per command, kept in this order (see cmd.h). */
         {"batch", cmd_batch, "fix many images in parallel, with a summary"},
         {"drivers", cmd_drivers, "scan driver stores, choose a package"},
+        {"check", cmd_check, "which needed files the guest and cache lack"},
         {"hive", cmd_hive, "read, edit, export and compare registry hives"},
         {"inspect", cmd_inspect, "find the OS on an image, print its facts"},
         {"patchcache", cmd_patchcache, "fill, list, verify the patch cache"},
         {"rules", cmd_rules, "check rule files, show what rule sets do"},
-	{"fix", cmd_fix, "fix an image: plan, journal, apply, verify"},
-	{"plan", cmd_plan, "show what a fix would change (dry run, diff)"},
-	{"rollback", cmd_rollback, "undo a fix from its journal"},
+        {"fix", cmd_fix, "fix an image: plan, journal, apply, verify"},
+        {"plan", cmd_plan, "show what a fix would change (dry run, diff)"},
+        {"rollback", cmd_rollback, "undo a fix from its journal"},
         {NULL, NULL, NULL},
 };
 

@@ -506,6 +506,8 @@ registry_action(struct win_ctx *w, const struct rules_action *a,
 static int
 load_stores(struct win_ctx *w)
 {
+	_cleanup_(util_progress_endp) struct util_progress *prog = NULL;
+	size_t n = 0;
 	int r;
 
 	if (w->store || !w->in->stores)
@@ -513,16 +515,18 @@ load_stores(struct win_ctx *w)
 	r = drivers_store_new(&w->store);
 	if (r < 0)
 		return r;
+	(void)util_progress_start("scanning driver stores",
+	                          util_strv_length(w->in->stores), &prog);
 	STRV_FOREACH (s, w->in->stores) {
 		_cleanup_free_ char *err = NULL;
 
 		r = drivers_store_add(w->store, *s, &err);
 		if (r < 0)
-			return log_error_errno(
-			        r,
-			        "Failed to scan driver store %s: "
-			        "%s",
-			        *s, err ? err : "%m");
+			return log_error_errno(r,
+			                       "Failed to scan driver store %s: "
+			                       "%s",
+			                       *s, err ? err : "%m");
+		util_progress_update(prog, ++n);
 	}
 	return 0;
 }

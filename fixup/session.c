@@ -40,7 +40,17 @@ fixup_session_open(struct fixup_session *s,
 		flags |= FIXUP_OPEN_ALLOW_UNCLEAN;
 	if (imgfix_globals.verbose >= 2)
 		flags |= FIXUP_OPEN_VERBOSE;
-	r = fixup_image_open(o->image, flags, &s->img);
+	if (o->backend && streq(o->backend, "guestfs"))
+		flags |= FIXUP_OPEN_GUESTFS;
+	else if (o->backend && streq(o->backend, "direct"))
+		flags |= FIXUP_OPEN_DIRECT;
+	else if (o->backend)
+		return log_error_errno(-EINVAL,
+		                       "Unknown --backend '%s' (direct or "
+		                       "guestfs).",
+		                       o->backend);
+	struct fixup_image_options io = {.format = o->format};
+	r = fixup_image_open_opts(o->image, flags, &io, &s->img);
 	if (r < 0)
 		return fixup_log_image_error(r, o->image);
 	r = fixup_inspect(s->img, &s->guests, &s->n_guests);
@@ -127,9 +137,15 @@ fixup_session_plan(struct fixup_session *s,
 	        .cache = o->cache,
 	        .force = o->force,
 	};
+	fixup_clear_error(); /* no stale detail in the message below */
 	r = fixup_plan_build(&in, &s->plan);
+	/* Issue 9 (hostile images): a failed build, e.g. on a guest symlink
+	 * leading outside the root, used to exit 1 without a message. */
 	if (r < 0)
-		return r;
+		return log_error_errno(
+		        r, "Failed to plan the fix of %s: %s", o->image,
+		        fixup_error_detail() ? fixup_error_detail()
+		                             : strerror(-r));
 	s->planned = true;
 	return 0;
 }

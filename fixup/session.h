@@ -21,7 +21,9 @@ struct fixup_session_options {
 	const char *cache;   /* -p */
 	const char *root;    /* --root: which guest ("partition 2") */
 	char *const *force;
-	bool allow_unclean; /* read-only opens only */
+	bool allow_unclean;  /* read-only opens only */
+	const char *backend; /* --backend: "direct", "guestfs"; NULL = auto */
+	const char *format;  /* --format: image format for guestfs */
 };
 
 struct fixup_session {

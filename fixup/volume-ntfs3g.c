@@ -780,8 +780,7 @@ mount_dev(struct ntfs3g_vol *n, unsigned long mflags, ntfs_volume **ret)
 
 int
 fixup_volume_ntfs3g_open(struct fixup_volume *v, struct fixup_disk *disk,
-                         uint64_t start,
-                         uint64_t size, unsigned flags)
+                         uint64_t start, uint64_t size, unsigned flags)
 {
 	const char *img = fixup_image_path(v->image);
 	struct ntfs3g_vol *n;

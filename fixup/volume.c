@@ -13,6 +13,7 @@
 
 #include "util.h"
 #include "disk.h"
+#include "volume-backends.h"
 #include "volume.h"
 
 #define BITLOCKER_OEM_ID "-FVE-FS-"
@@ -20,12 +21,15 @@
 
 struct fixup_image {
 	char *path;
-	int fd; /* -1 for a directory; used for probing only */
+	int fd;                  /* -1 for a directory; used for probing only */
 	struct fixup_disk *disk; /* all volume I/O: overlay + undo log */
 	bool is_dir;
+	bool foreign; /* qcow2, vmdk ...: only libguestfs opens it */
 	unsigned flags;
 	struct fixup_disk_layout layout;
 	struct fixup_volume **vols; /* layout.n_parts slots */
+	struct fixup_guestfs *gfs;  /* guestfs road: the appliance */
+	ssize_t *gfs_fs;            /* layout index -> filesystem, or -1 */
 };
 
 /* ---- error detail ------------------------------------------------------- */
@@ -193,6 +197,7 @@ image_open_file(struct fixup_image *img)
 		return fixup_set_error(-errno, "%s: cannot read: %s", img->path,
 		                       strerror(errno));
 	fmt = foreign_format(first, (size_t)n);
+	img->foreign = fmt != NULL;
 	if (fmt)
 		return fixup_set_error(FIXUP_E_NOT_IMAGE,
 		                       "%s: not a raw disk image but %s: "
@@ -207,14 +212,14 @@ image_open_file(struct fixup_image *img)
 	return fixup_probe_disk(img->fd, size, img->path, &img->layout);
 }
 
-int
-fixup_image_open(const char *path, unsigned flags, struct fixup_image **ret)
+static int
+image_open_direct(const char *path, unsigned flags, bool *ret_foreign,
+                  struct fixup_image **ret)
 {
 	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
 	struct stat st;
 	int r;
 
-	fixup_clear_error();
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		return -ENOMEM;
@@ -227,6 +232,7 @@ fixup_image_open(const char *path, unsigned flags, struct fixup_image **ret)
 		return fixup_set_error(-errno, "%s: %s", path, strerror(errno));
 	img->is_dir = S_ISDIR(st.st_mode);
 	r = img->is_dir ? image_open_dir(img) : image_open_file(img);
+	*ret_foreign = img->foreign;
 	if (r < 0)
 		return r;
 	img->vols = calloc(img->layout.n_parts, sizeof(*img->vols));
@@ -234,6 +240,117 @@ fixup_image_open(const char *path, unsigned flags, struct fixup_image **ret)
 		return -ENOMEM;
 	*ret = TAKE_PTR(img);
 	return 0;
+}
+
+static int
+image_open_guestfs(const char *path, unsigned flags,
+                   const struct fixup_image_options *o,
+                   struct fixup_image **ret)
+{
+	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
+	int r;
+
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return -ENOMEM;
+	img->fd = -1;
+	img->flags = flags;
+	img->path = strdup(path);
+	if (!img->path)
+		return -ENOMEM;
+	r = fixup_guestfs_open(path, o ? o->format : NULL, o ? o->keys : NULL,
+	                       flags, &img->gfs);
+	if (r < 0)
+		return r;
+	r = fixup_guestfs_layout(img->gfs, &img->layout, &img->gfs_fs);
+	if (r < 0)
+		return r;
+	if (img->layout.n_parts == 0)
+		return fixup_set_error(FIXUP_E_NO_PARTITIONS,
+		                       "%s: libguestfs finds no partition and "
+		                       "no filesystem on it",
+		                       path);
+	img->vols = calloc(img->layout.n_parts, sizeof(*img->vols));
+	if (!img->vols)
+		return -ENOMEM;
+	*ret = TAKE_PTR(img);
+	return 0;
+}
+
+/* A raw image whose partitions the direct road cannot open, but one holds
+ * something libguestfs handles. */
+static bool
+wants_guestfs(const struct fixup_image *img)
+{
+	static const char *const types[] = {"LVM2_member", "crypto_LUKS", "xfs",
+	                                    "btrfs"};
+	bool other = false;
+
+	if (img->is_dir)
+		return false;
+	for (size_t i = 0; i < img->layout.n_parts; i++) {
+		const char *t = img->layout.parts[i].fstype;
+
+		if (fixup_image_can_open(img, i))
+			return false;
+		for (size_t k = 0; t && k < ELEMENTSOF(types); k++)
+			other = other || streq(t, types[k]);
+	}
+	return other;
+}
+
+int
+fixup_image_open_opts(const char *path, unsigned flags,
+                      const struct fixup_image_options *o,
+                      struct fixup_image **ret)
+{
+	struct fixup_image *img = NULL;
+	bool foreign = false;
+	int r;
+
+	fixup_clear_error();
+	if (!(flags & FIXUP_OPEN_GUESTFS)) {
+		r = image_open_direct(path, flags, &foreign, &img);
+		if (r >= 0 &&
+		    ((flags & FIXUP_OPEN_DIRECT) || !wants_guestfs(img))) {
+			*ret = img;
+			return 0;
+		}
+		if (r < 0 && ((flags & FIXUP_OPEN_DIRECT) || !foreign))
+			return r;
+		fixup_image_free(img);
+		fixup_clear_error();
+	}
+	r = image_open_guestfs(path, flags, o, ret);
+	if (r < 0 && !(flags & FIXUP_OPEN_GUESTFS)) {
+		_cleanup_free_ char *d =
+		        strdup(fixup_error_detail() ? fixup_error_detail()
+		                                    : strerror(-r));
+
+		fixup_set_error(r,
+		                "%s: the direct road cannot open it (%s), and "
+		                "the guestfs road failed: %s",
+		                path,
+		                foreign ? "not a raw image"
+		                        : "no filesystem it can open",
+		                d ? d : "?");
+	}
+	return r;
+}
+
+int
+fixup_image_open(const char *path, unsigned flags, struct fixup_image **ret)
+{
+	/* The direct road only: guestfs is the caller's explicit choice. */
+	if (!(flags & FIXUP_OPEN_GUESTFS))
+		flags |= FIXUP_OPEN_DIRECT;
+	return fixup_image_open_opts(path, flags, NULL, ret);
+}
+
+bool
+fixup_image_is_guestfs(const struct fixup_image *img)
+{
+	return img->gfs != NULL;
 }
 
 static int
@@ -291,6 +408,8 @@ fixup_image_free(struct fixup_image *img)
 	if (img->fd >= 0)
 		close(img->fd);
 	fixup_disk_freep(&img->disk);
+	(void)fixup_guestfs_close(img->gfs);
+	free(img->gfs_fs);
 	free(img->path);
 	free(img);
 	return NULL;
@@ -327,8 +446,11 @@ fixup_image_can_open(const struct fixup_image *img, size_t i)
 
 	if (i >= img->layout.n_parts)
 		return false;
+	if (img->gfs)
+		return img->gfs_fs[i] >= 0;
 	t = img->layout.parts[i].fstype;
-	return t && (streq(t, "ntfs") || streq(t, "dir"));
+	return t && (streq(t, "ntfs") || streq(t, "dir") || streq(t, "ext2") ||
+	             streq(t, "ext3") || streq(t, "ext4"));
 }
 
 static int
@@ -346,8 +468,12 @@ disk_region_check(struct fixup_image *img, uint64_t off, size_t len)
 
 	if (img->is_dir)
 		return -EOPNOTSUPP;
+	if (img->gfs && img->layout.style == FIXUP_DISK_NONE)
+		limit = 0; /* a filesystem on the whole disk */
 	for (size_t i = 0; i < img->layout.n_parts; i++)
-		limit = MIN(limit, img->layout.parts[i].start);
+		/* guestfs: LVs and the like (number 0) are not on the disk */
+		if (!img->gfs || img->layout.parts[i].number > 0)
+			limit = MIN(limit, img->layout.parts[i].start);
 	if (off > limit || len > limit - off)
 		return -ERANGE;
 	return 0;
@@ -359,6 +485,8 @@ fixup_image_read_disk(struct fixup_image *img, uint64_t off, void *buf,
 {
 	int r = disk_region_check(img, off, len);
 
+	if (r >= 0 && img->gfs)
+		return fixup_guestfs_disk_io(img->gfs, false, off, buf, len);
 	return r < 0 ? r : raw_io(img->disk, false, off, buf, len);
 }
 
@@ -372,6 +500,9 @@ fixup_image_write_disk(struct fixup_image *img, uint64_t off, const void *buf,
 		return r;
 	if (!(img->flags & FIXUP_OPEN_WRITE))
 		return -EROFS;
+	if (img->gfs)
+		return fixup_guestfs_disk_io(img->gfs, true, off, (void *)buf,
+		                             len);
 	return raw_io(img->disk, true, off, (void *)buf, len);
 }
 
@@ -414,7 +545,7 @@ fixup_image_open_volume(struct fixup_image *img, size_t i,
 		return 0;
 	}
 	p = &img->layout.parts[i];
-	if (!img->is_dir) {
+	if (!img->is_dir && !img->gfs) {
 		r = check_bitlocker(img, p);
 		if (r < 0)
 			return r;
@@ -440,6 +571,10 @@ fixup_image_open_volume(struct fixup_image *img, size_t i,
 	v->writable = (img->flags & FIXUP_OPEN_WRITE) != 0;
 	if (img->is_dir)
 		r = util_asprintf(&v->name, "dir");
+	else if (img->gfs && p->number == 0)
+		r = util_asprintf(
+		        &v->name, "%s",
+		        fixup_guestfs_device(img->gfs, (size_t)img->gfs_fs[i]));
 	else if (p->number == 0)
 		r = util_asprintf(&v->name, "disk");
 	else
@@ -450,6 +585,12 @@ fixup_image_open_volume(struct fixup_image *img, size_t i,
 	}
 	if (img->is_dir)
 		r = fixup_volume_dir_open(v, img->path, img->flags);
+	else if (img->gfs)
+		r = fixup_volume_guestfs_open(
+		        v, img->gfs, (size_t)img->gfs_fs[i], img->flags);
+	else if (!streq(p->fstype, "ntfs"))
+		r = fixup_volume_ext_open(v, img->disk, p->start, p->size,
+		                          img->flags);
 	else
 		r = fixup_volume_ntfs3g_open(v, img->disk, p->start, p->size,
 		                             img->flags);
@@ -786,6 +927,8 @@ fixup_volume_read_boot(struct fixup_volume *v, uint64_t off, void *buf,
 	r = fixup_volume_sync(v);
 	if (r < 0)
 		return r;
+	if (v->image->gfs)
+		return fixup_volume_guestfs_boot_io(v, false, off, buf, len);
 	return raw_io(v->image->disk, false,
 	              fixup_volume_partition(v)->start + off, buf, len);
 }
@@ -803,6 +946,9 @@ fixup_volume_write_boot(struct fixup_volume *v, uint64_t off, const void *buf,
 	r = fixup_volume_sync(v);
 	if (r < 0)
 		return r;
+	if (v->image->gfs)
+		return fixup_volume_guestfs_boot_io(v, true, off, (void *)buf,
+		                                    len);
 	return raw_io(v->image->disk, true,
 	              fixup_volume_partition(v)->start + off, (void *)buf, len);
 }

@@ -8,9 +8,13 @@
  *   ntfs3g  (volume-ntfs3g.c)  NTFS at the partition's byte offset of the
  *                              image file, through libntfs-3g, no FUSE;
  *   dir     (volume-dir.c)     a host directory tree, every path resolved
- *                              inside the root.
+ *                              inside the root;
+ *   ext     (volume-ext.c)     ext2/3/4 at the partition's byte offset,
+ *                              through libext2fs;
+ *   guestfs (volume-guestfs.c) anything a libguestfs appliance opens
+ *                              (qcow2, vmdk, vhd(x), LVM, LUKS, xfs, btrfs).
  *
- * Later backends (ext via libext2fs, guestfs) implement the same ops.
+ * The ext and guestfs constructors and helpers are in volume-backends.h.
  *
  * Paths given to fixup_volume_*() are relative to the volume root, with
  * '/' or '\\' as separators; a leading separator is optional.  "." and ".."
@@ -105,6 +109,16 @@ enum fixup_open_flags {
 	 * data may be stale).  Never honoured for writing. */
 	FIXUP_OPEN_ALLOW_UNCLEAN = 1 << 1,
 	FIXUP_OPEN_VERBOSE = 1 << 2, /* let libntfs-3g print its messages */
+	/* Open through libguestfs (volume-guestfs.c) whatever the image. */
+	FIXUP_OPEN_GUESTFS = 1 << 3,
+	/* Never fall back to libguestfs (the direct road or an error). */
+	FIXUP_OPEN_DIRECT = 1 << 4,
+};
+
+/* What only the guestfs road needs. */
+struct fixup_image_options {
+	const char *format; /* "qcow2", "vmdk", "raw" ...; NULL = detect */
+	char *const *keys;  /* LUKS passphrases, tried in order */
 };
 
 /*
@@ -114,10 +128,27 @@ enum fixup_open_flags {
  * filesystem at offset 0 gives one pseudo partition number 0.
  * Errors: FIXUP_E_NOT_IMAGE (smaller than a sector, qcow2/vmdk/vhd(x)),
  * FIXUP_E_NO_PARTITIONS, FIXUP_E_BEYOND_EOF, -errno from open().
- * Read-only opening never writes a byte to the image.
+ * Read-only opening never writes a byte to the image.  The direct road
+ * only, unless flags has FIXUP_OPEN_GUESTFS (see fixup_image_open_opts()
+ * for the automatic choice).
  */
 int fixup_image_open(const char *path, unsigned flags,
                      struct fixup_image **ret);
+/*
+ * fixup_image_open() with the guestfs road: with FIXUP_OPEN_GUESTFS, or
+ * automatically (unless FIXUP_OPEN_DIRECT) when the direct road finds a
+ * qcow2/vmdk/vhd(x)/vdi image or a raw image none of whose partitions it
+ * can open but one holds LVM, LUKS, xfs or btrfs, the image is opened by a
+ * libguestfs appliance (fixup_guestfs_open(), volume-backends.h): its
+ * layout is what libguestfs sees, volumes are guestfs volumes, and writes
+ * reach the image directly (no overlay, no undo log: callers journal whole
+ * files, as for directories).  o may be NULL.
+ */
+int fixup_image_open_opts(const char *path, unsigned flags,
+                          const struct fixup_image_options *o,
+                          struct fixup_image **ret);
+/* True when img was opened through libguestfs. */
+bool fixup_image_is_guestfs(const struct fixup_image *img);
 /*
  * Syncs and closes every volume opened on img (unmounting NTFS); returns
  * the first error.  img stays valid (volumes must be reopened).  On a raw
@@ -316,10 +347,10 @@ struct fixup_volume {
 	void *data; /* backend state */
 };
 
-/* Backend constructors (volume-*.c); they fill v->ops and v->data. */
+/* Backend constructors (volume-*.c); they fill v->ops and v->data.  ext
+ * and guestfs: volume-backends.h. */
 int fixup_volume_ntfs3g_open(struct fixup_volume *v, struct fixup_disk *disk,
-                             uint64_t start,
-                             uint64_t size, unsigned flags);
+                             uint64_t start, uint64_t size, unsigned flags);
 int fixup_volume_dir_open(struct fixup_volume *v, const char *root,
                           unsigned flags);
 

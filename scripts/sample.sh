@@ -9,7 +9,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/sample}
-build=${2:-$top/build}
+build=$(cd "${2:-$top/build}" && pwd)
 imgfix=$build/fixup/imgfix
 export IMGFIX_CORPUS=${IMGFIX_CORPUS:-$top/../shared/corpus}
 

@@ -1,0 +1,1350 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ext volume backend: an ext2/3/4 filesystem inside a raw image, opened
+ * with libext2fs through our own struct struct_io_manager whose channel
+ * reads and writes through struct fixup_disk (the copy-on-write overlay of
+ * disk.c) at the partition's byte offset.  No file descriptor of the image,
+ * no loop device, no root.  Every channel access is bounds-checked to the
+ * partition.
+ *
+ * Path lookups are ours (not ext2fs_namei): we keep the stack of directories
+ * walked, so ".." pops it and never climbs above the filesystem root, an
+ * absolute symlink target restarts at the root, and at most
+ * FIXUP_MAX_SYMLINKS links are followed per lookup.  On-disk ".." entries
+ * are never trusted.
+ *
+ * Written against libext2fs 1.47.0 (Debian 12).  <ext2fs/...> headers are
+ * included in this file only.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#include <ext2fs/ext2_fs.h>
+#include <ext2fs/ext2fs.h>
+#pragma GCC diagnostic pop
+
+#include "disk.h"
+#include "util.h"
+#include "volume-backends.h"
+#include "volume.h"
+
+/* The ext superblock lives 1024 bytes into the partition. */
+#define EXT_MIN_PARTITION (2u * 1024)
+#define EXT_IO_MAGIC 0x696d6766u /* "imgf": our channel's private data */
+#define EXT_NEW_FILE_MODE 0644
+#define EXT_INODE_FLAGS_NO_WRITE \
+	(EXT2_IMMUTABLE_FL | EXT2_APPEND_FL | EXT4_ENCRYPT_FL | EXT4_VERITY_FL)
+
+struct ext_io {
+	uint32_t magic;
+	struct fixup_disk *disk;
+	uint64_t start, size;
+	bool writable;
+};
+
+struct ext_vol {
+	ext2_filsys fs;
+	struct ext_io *io; /* owned by the channel */
+	char *image_path;
+	bool bitmaps_loaded;
+};
+
+static const struct fixup_volume_ops ext_ops;
+
+/* ---- errors ------------------------------------------------------------- */
+
+/* libext2fs returns errno values or com_err codes; map the latter. */
+static int
+ext_errno(errcode_t e)
+{
+	if (e == 0)
+		return 0;
+	if (e > 0 && e < 4096)
+		return -(int)e;
+	switch (e) {
+	case EXT2_ET_FILE_NOT_FOUND:
+		return -ENOENT;
+	case EXT2_ET_DIR_EXISTS:
+		return -EEXIST;
+	case EXT2_ET_NO_MEMORY:
+		return -ENOMEM;
+	case EXT2_ET_RO_FILSYS:
+		return -EROFS;
+	case EXT2_ET_BLOCK_ALLOC_FAIL:
+	case EXT2_ET_INODE_ALLOC_FAIL:
+	case EXT2_ET_DIR_NO_SPACE:
+		return -ENOSPC;
+	case EXT2_ET_NO_DIRECTORY:
+		return -ENOTDIR;
+	case EXT2_ET_SYMLINK_LOOP:
+		return -ELOOP;
+	case EXT2_ET_FILE_TOO_BIG:
+		return -EFBIG;
+	case EXT2_ET_SHORT_READ:
+	case EXT2_ET_SHORT_WRITE:
+	case EXT2_ET_LLSEEK_FAILED:
+		return -EIO;
+	case EXT2_ET_UNSUPP_FEATURE:
+	case EXT2_ET_RO_UNSUPP_FEATURE:
+	case EXT2_ET_UNIMPLEMENTED:
+		return -EOPNOTSUPP;
+	default:
+		return -EBADMSG; /* corrupt or unexpected metadata */
+	}
+}
+
+/* Records "image: partition at N: what: libext2fs message" and returns r. */
+static int
+ext_fail(const struct ext_vol *e, errcode_t code, const char *what,
+         const char *path)
+{
+	int r = ext_errno(code);
+
+	/* -ENOENT and friends are ordinary answers, not failures to explain */
+	if (r == -ENOENT || r == -EEXIST || r == -ENOTDIR)
+		return r;
+	return fixup_set_error(
+	        r, "%s: ext filesystem at offset %" PRIu64 ": %s %s: %s",
+	        e->image_path, e->io->start, what, path ? path : "",
+	        error_message(code));
+}
+
+/* ---- the io_manager: a window [start, start+size) of a fixup_disk ------- */
+
+/* ext2fs_open2() calls our open() synchronously; it finds the partition
+ * here (one open at a time per thread). */
+static __thread struct ext_io *pending_io;
+
+static struct struct_io_manager ext_io_manager;
+
+static errcode_t
+ext_io_open(const char *name, int flags, io_channel *ret)
+{
+	struct ext_io *io = pending_io;
+	io_channel ch = NULL;
+	errcode_t e;
+
+	if (!io || io->magic != EXT_IO_MAGIC)
+		return EXT2_ET_BAD_DEVICE_NAME;
+	if ((flags & IO_FLAG_RW) && !io->writable)
+		return EROFS;
+	e = ext2fs_get_memzero(sizeof(*ch), &ch);
+	if (e)
+		return e;
+	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
+	ch->manager = &ext_io_manager;
+	ch->block_size = 1024;
+	ch->refcount = 1;
+	ch->private_data = io;
+	e = ext2fs_get_mem(strlen(name) + 1, &ch->name);
+	if (e) {
+		ext2fs_free_mem(&ch);
+		return e;
+	}
+	strcpy(ch->name, name);
+	pending_io = NULL; /* the channel owns io now */
+	*ret = ch;
+	return 0;
+}
+
+static errcode_t
+ext_io_close(io_channel ch)
+{
+	if (--ch->refcount > 0)
+		return 0;
+	free(ch->private_data);
+	ext2fs_free_mem(&ch->name);
+	ext2fs_free_mem(&ch);
+	return 0;
+}
+
+static errcode_t
+ext_io_set_blksize(io_channel ch, int blksize)
+{
+	/* ext block sizes are 1 KiB .. 64 KiB, powers of two */
+	if (blksize < 1024 || blksize > EXT2_MAX_BLOCK_SIZE ||
+	    (blksize & (blksize - 1)))
+		return EXT2_ET_INVALID_ARGUMENT;
+	ch->block_size = blksize;
+	return 0;
+}
+
+/* Byte range of (block, count) in the partition, bounds-checked.  count < 0
+ * is a byte count (libext2fs convention). */
+static errcode_t
+ext_io_range(io_channel ch, unsigned long long block, int count, uint64_t *off,
+             size_t *len, bool write)
+{
+	struct ext_io *io = ch->private_data;
+	uint64_t o, l;
+
+	if (count < 0)
+		l = (uint64_t)(-(int64_t)count);
+	else
+		l = (uint64_t)count * (uint64_t)ch->block_size;
+	if (block > UINT64_MAX / (uint64_t)ch->block_size)
+		return write ? EXT2_ET_SHORT_WRITE : EXT2_ET_SHORT_READ;
+	o = block * (uint64_t)ch->block_size;
+	if (o > io->size || l > io->size - o || l > SIZE_MAX)
+		return write ? EXT2_ET_SHORT_WRITE : EXT2_ET_SHORT_READ;
+	*off = io->start + o;
+	*len = (size_t)l;
+	return 0;
+}
+
+static errcode_t
+ext_io_read64(io_channel ch, unsigned long long block, int count, void *buf)
+{
+	struct ext_io *io = ch->private_data;
+	uint64_t off;
+	size_t len;
+	errcode_t e = ext_io_range(ch, block, count, &off, &len, false);
+	int r;
+
+	if (e)
+		return e;
+	r = fixup_disk_pread(io->disk, buf, len, off);
+	return r < 0 ? (r == -EIO ? EXT2_ET_SHORT_READ : (errcode_t)-r) : 0;
+}
+
+static errcode_t
+ext_io_write64(io_channel ch, unsigned long long block, int count,
+               const void *buf)
+{
+	struct ext_io *io = ch->private_data;
+	uint64_t off;
+	size_t len;
+	errcode_t e;
+	int r;
+
+	if (!io->writable)
+		return EROFS;
+	e = ext_io_range(ch, block, count, &off, &len, true);
+	if (e)
+		return e;
+	r = fixup_disk_pwrite(io->disk, buf, len, off);
+	return r < 0 ? (errcode_t)-r : 0;
+}
+
+static errcode_t
+ext_io_read(io_channel ch, unsigned long block, int count, void *buf)
+{
+	return ext_io_read64(ch, block, count, buf);
+}
+
+static errcode_t
+ext_io_write(io_channel ch, unsigned long block, int count, const void *buf)
+{
+	return ext_io_write64(ch, block, count, buf);
+}
+
+static errcode_t
+ext_io_write_byte(io_channel ch, unsigned long offset, int count,
+                  const void *buf)
+{
+	struct ext_io *io = ch->private_data;
+	int r;
+
+	if (!io->writable)
+		return EROFS;
+	if (count < 0 || offset > io->size ||
+	    (uint64_t)count > io->size - offset)
+		return EXT2_ET_SHORT_WRITE;
+	r = fixup_disk_pwrite(io->disk, buf, (size_t)count, io->start + offset);
+	return r < 0 ? (errcode_t)-r : 0;
+}
+
+static errcode_t
+ext_io_flush(io_channel ch)
+{
+	/* Writes are in the disk overlay already; disk.c commits them. */
+	return 0;
+}
+
+static errcode_t
+ext_io_set_option(io_channel ch, const char *option, const char *arg)
+{
+	return EXT2_ET_INVALID_ARGUMENT;
+}
+
+static struct struct_io_manager ext_io_manager = {
+        .magic = EXT2_ET_MAGIC_IO_MANAGER,
+        .name = "imgfix fixup_disk I/O manager",
+        .open = ext_io_open,
+        .close = ext_io_close,
+        .set_blksize = ext_io_set_blksize,
+        .read_blk = ext_io_read,
+        .write_blk = ext_io_write,
+        .flush = ext_io_flush,
+        .write_byte = ext_io_write_byte,
+        .set_option = ext_io_set_option,
+        .read_blk64 = ext_io_read64,
+        .write_blk64 = ext_io_write64,
+};
+
+/* ---- path resolution ---------------------------------------------------- */
+
+static struct ext_vol *
+ext_of(struct fixup_volume *v)
+{
+	return v->data;
+}
+
+static int
+read_inode(struct ext_vol *e, ext2_ino_t ino, struct ext2_inode *ret)
+{
+	errcode_t code;
+
+	if (ino < EXT2_ROOT_INO || ino > e->fs->super->s_inodes_count)
+		return fixup_set_error(-EBADMSG,
+		                       "%s: ext filesystem at offset %" PRIu64
+		                       ": directory entry points to inode %u, "
+		                       "outside the inode table",
+		                       e->image_path, e->io->start, ino);
+	code = ext2fs_read_inode(e->fs, ino, ret);
+	return code ? ext_fail(e, code, "cannot read inode of", NULL) : 0;
+}
+
+/* Reads the target of the symlink ino into a new string. */
+static int
+read_symlink(struct ext_vol *e, ext2_ino_t ino, struct ext2_inode *inode,
+             char **ret)
+{
+	_cleanup_free_ char *t = NULL;
+	uint64_t size = EXT2_I_SIZE(inode);
+	ext2_file_t f = NULL;
+	unsigned int got = 0;
+	errcode_t code;
+
+	if (size == 0 || size > FIXUP_EXT_MAX_SYMLINK_TARGET)
+		return fixup_set_error(-EBADMSG,
+		                       "%s: ext filesystem at offset %" PRIu64
+		                       ": symlink inode %u has a target of "
+		                       "%" PRIu64 " bytes (limit %u)",
+		                       e->image_path, e->io->start, ino, size,
+		                       FIXUP_EXT_MAX_SYMLINK_TARGET);
+	t = calloc(1, (size_t)size + 1);
+	if (!t)
+		return -ENOMEM;
+	if (ext2fs_is_fast_symlink(inode)) {
+		if (size >= sizeof(inode->i_block))
+			return -EBADMSG;
+		memcpy(t, inode->i_block, (size_t)size);
+	} else {
+		code = ext2fs_file_open2(e->fs, ino, inode, 0, &f);
+		if (code)
+			return ext_fail(e, code, "cannot open symlink", NULL);
+		code = ext2fs_file_read(f, t, (unsigned int)size, &got);
+		(void)ext2fs_file_close(f);
+		if (code)
+			return ext_fail(e, code, "cannot read symlink", NULL);
+		if (got != size)
+			return -EBADMSG;
+	}
+	if (strlen(t) != size) /* embedded NUL */
+		return -EBADMSG;
+	*ret = TAKE_PTR(t);
+	return 0;
+}
+
+struct walk {
+	ext2_ino_t *stack; /* stack[0] = root; the current directory on top */
+	size_t depth, alloc;
+};
+
+static int
+walk_push(struct walk *w, ext2_ino_t ino)
+{
+	if (w->depth == w->alloc) {
+		size_t n = w->alloc ? w->alloc * 2 : 16;
+		ext2_ino_t *s = realloc(w->stack, n * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		w->stack = s;
+		w->alloc = n;
+	}
+	w->stack[w->depth++] = ino;
+	return 0;
+}
+
+/*
+ * Resolves path (absolute inside the filesystem) to an inode.  Symlinks in
+ * the middle are always followed; the last component is followed when
+ * follow is set.
+ */
+static int
+resolve(struct ext_vol *e, const char *path, bool follow, ext2_ino_t *ret)
+{
+	_cleanup_free_ char *rest = NULL;
+	struct walk w = {0};
+	unsigned links = 0;
+	ext2_ino_t ino = EXT2_ROOT_INO, parent;
+	char *p;
+	int r;
+
+	rest = strdup(path);
+	if (!rest)
+		return -ENOMEM;
+	r = walk_push(&w, EXT2_ROOT_INO);
+	p = rest;
+	while (r >= 0) {
+		struct ext2_inode dir_inode, inode;
+		size_t n;
+		bool last;
+
+		p += strspn(p, "/");
+		if (!*p)
+			break;
+		n = strcspn(p, "/");
+		last = p[n + strspn(p + n, "/")] == '\0';
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			/* Lexical: the walked stack, never the on-disk "..";
+			 * the root is its own parent. */
+			if (w.depth > 1)
+				w.depth--;
+			ino = w.stack[w.depth - 1];
+			p += n;
+			continue;
+		}
+		if (n > EXT2_NAME_LEN) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		parent = w.stack[w.depth - 1];
+		r = read_inode(e, parent, &dir_inode);
+		if (r < 0)
+			break;
+		if (!LINUX_S_ISDIR(dir_inode.i_mode)) {
+			r = -ENOTDIR;
+			break;
+		}
+		errcode_t code =
+		        ext2fs_lookup(e->fs, parent, p, (int)n, NULL, &ino);
+		if (code) {
+			r = ext_fail(e, code, "cannot look up", path);
+			break;
+		}
+		r = read_inode(e, ino, &inode);
+		if (r < 0)
+			break;
+		if (LINUX_S_ISLNK(inode.i_mode) && (!last || follow)) {
+			_cleanup_free_ char *target = NULL;
+			char *joined;
+
+			if (++links > FIXUP_MAX_SYMLINKS) {
+				r = fixup_set_error(
+				        -ELOOP,
+				        "%s: ext filesystem at offset %" PRIu64
+				        ": more than %u symlinks resolving %s",
+				        e->image_path, e->io->start,
+				        FIXUP_MAX_SYMLINKS, path);
+				break;
+			}
+			r = read_symlink(e, ino, &inode, &target);
+			if (r < 0)
+				break;
+			if (strlen(p + n) + strlen(target) >
+			    (size_t)FIXUP_MAX_PATH * FIXUP_MAX_SYMLINKS) {
+				r = -ENAMETOOLONG;
+				break;
+			}
+			if (util_asprintf(&joined, "%s/%s", target, p + n) <
+			    0) {
+				r = -ENOMEM;
+				break;
+			}
+			free(rest);
+			rest = p = joined;
+			if (target[0] == '/')
+				w.depth = 1; /* restart at the guest root */
+			ino = w.stack[w.depth - 1];
+			continue;
+		}
+		if (!last)
+			r = walk_push(&w, ino);
+		p += n;
+	}
+	if (r >= 0)
+		*ret = ino;
+	free(w.stack);
+	return r;
+}
+
+/* Splits "/a/b/c" into the parent directory's inode (links followed) and
+ * the final name "c" (pointing into path). */
+static int
+resolve_parent(struct ext_vol *e, const char *path, ext2_ino_t *ret_dir,
+               const char **ret_name)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *slash = strrchr(path, '/');
+	struct ext2_inode inode;
+	ext2_ino_t ino;
+	int r;
+
+	if (!slash || !slash[1])
+		return -EINVAL;
+	if (strlen(slash + 1) > EXT2_NAME_LEN)
+		return -ENAMETOOLONG;
+	dir = util_strndup0(path, (size_t)(slash - path));
+	if (!dir)
+		return -ENOMEM;
+	r = resolve(e, *dir ? dir : "/", true, &ino);
+	if (r < 0)
+		return r;
+	r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	if (!LINUX_S_ISDIR(inode.i_mode))
+		return -ENOTDIR;
+	*ret_dir = ino;
+	*ret_name = slash + 1;
+	return 0;
+}
+
+/* Looks name up in dir without following it. */
+static int
+lookup_entry(struct ext_vol *e, ext2_ino_t dir, const char *name,
+             ext2_ino_t *ret)
+{
+	errcode_t code =
+	        ext2fs_lookup(e->fs, dir, name, (int)strlen(name), NULL, ret);
+
+	return code ? ext_fail(e, code, "cannot look up", name) : 0;
+}
+
+/* ---- read operations ---------------------------------------------------- */
+
+static int
+ext_stat(struct fixup_volume *v, const char *path, struct fixup_stat *ret)
+{
+	struct ext_vol *e = ext_of(v);
+	struct ext2_inode inode;
+	ext2_ino_t ino;
+	int r;
+
+	r = resolve(e, path, true, &ino);
+	if (r < 0)
+		return r;
+	r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	*ret = (struct fixup_stat){
+	        .is_dir = LINUX_S_ISDIR(inode.i_mode),
+	        .size = EXT2_I_SIZE(&inode),
+	};
+	return 0;
+}
+
+struct list_ctx {
+	char **names;
+	size_t n;
+	int r;
+};
+
+static int
+list_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent, int offset,
+          int blocksize, char *buf, void *priv)
+{
+	struct list_ctx *c = priv;
+	size_t len = (size_t)ext2fs_dirent_name_len(dirent);
+	char *name;
+
+	if ((len == 1 && dirent->name[0] == '.') ||
+	    (len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.'))
+		return 0;
+	/* A name no path can address (hostile image): not listed. */
+	if (len == 0 || memchr(dirent->name, '/', len) ||
+	    memchr(dirent->name, '\0', len))
+		return 0;
+	if (c->n >= FIXUP_MAX_DIR_ENTRIES) {
+		c->r = -E2BIG;
+		return DIRENT_ABORT;
+	}
+	name = util_strndup0(dirent->name, len);
+	if (!name || util_strv_consume(&c->names, name) < 0) {
+		c->r = -ENOMEM;
+		return DIRENT_ABORT;
+	}
+	c->n++;
+	return 0;
+}
+
+static int
+ext_list(struct fixup_volume *v, const char *path, char ***ret)
+{
+	struct ext_vol *e = ext_of(v);
+	struct list_ctx c = {0};
+	struct ext2_inode inode;
+	ext2_ino_t ino;
+	errcode_t code;
+	int r;
+
+	r = resolve(e, path, true, &ino);
+	if (r < 0)
+		return r;
+	r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	if (!LINUX_S_ISDIR(inode.i_mode))
+		return -ENOTDIR;
+	code = ext2fs_dir_iterate2(e->fs, ino, 0, NULL, list_proc, &c);
+	if (c.r < 0 || code) {
+		util_strv_free(c.names);
+		return c.r < 0 ? c.r : ext_fail(e, code, "cannot list", path);
+	}
+	if (!c.names) {
+		c.names = calloc(1, sizeof(char *));
+		if (!c.names)
+			return -ENOMEM;
+	}
+	*ret = c.names;
+	return 0;
+}
+
+/* Opens path (links followed) as a regular file. */
+static int
+open_regular(struct ext_vol *e, const char *path, int flags,
+             ext2_ino_t *ret_ino, ext2_file_t *ret)
+{
+	struct ext2_inode inode;
+	ext2_ino_t ino;
+	errcode_t code;
+	int r;
+
+	r = resolve(e, path, true, &ino);
+	if (r < 0)
+		return r;
+	r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	if (LINUX_S_ISDIR(inode.i_mode))
+		return -EISDIR;
+	if (!LINUX_S_ISREG(inode.i_mode))
+		return -EINVAL;
+	if (inode.i_flags & EXT4_ENCRYPT_FL)
+		return fixup_set_error(-EOPNOTSUPP,
+		                       "%s: ext filesystem at offset %" PRIu64
+		                       ": %s is encrypted (fscrypt)",
+		                       e->image_path, e->io->start, path);
+	code = ext2fs_file_open2(e->fs, ino, &inode, flags, ret);
+	if (code)
+		return ext_fail(e, code, "cannot open", path);
+	if (ret_ino)
+		*ret_ino = ino;
+	return 0;
+}
+
+static int
+read_exact(struct ext_vol *e, ext2_file_t f, const char *path, char *buf,
+           size_t len, size_t *ret_n)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		unsigned int want = (unsigned int)MIN(len - done, 1u << 30);
+		unsigned int got = 0;
+		errcode_t code = ext2fs_file_read(f, buf + done, want, &got);
+
+		if (code)
+			return ext_fail(e, code, "cannot read", path);
+		if (got == 0)
+			break;
+		done += got;
+	}
+	*ret_n = done;
+	return 0;
+}
+
+static int
+ext_read_file(struct fixup_volume *v, const char *path, size_t max, char **ret,
+              size_t *ret_len)
+{
+	struct ext_vol *e = ext_of(v);
+	_cleanup_free_ char *buf = NULL;
+	ext2_file_t f = NULL;
+	__u64 size = 0;
+	size_t n = 0;
+	int r;
+
+	r = open_regular(e, path, 0, NULL, &f);
+	if (r < 0)
+		return r;
+	if (ext2fs_file_get_lsize(f, &size) || size > max || size >= SIZE_MAX) {
+		(void)ext2fs_file_close(f);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)size + 1);
+	if (!buf) {
+		(void)ext2fs_file_close(f);
+		return -ENOMEM;
+	}
+	r = read_exact(e, f, path, buf, (size_t)size, &n);
+	(void)ext2fs_file_close(f);
+	if (r < 0)
+		return r;
+	if (n != size)
+		return fixup_set_error(-EBADMSG,
+		                       "%s: ext filesystem at offset %" PRIu64
+		                       ": %s: read %zu of %" PRIu64 " bytes",
+		                       e->image_path, e->io->start, path, n,
+		                       (uint64_t)size);
+	buf[n] = '\0';
+	*ret = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = n;
+	return 0;
+}
+
+static int
+ext_read_at(struct fixup_volume *v, const char *path, uint64_t off, void *buf,
+            size_t len, size_t *ret_n)
+{
+	struct ext_vol *e = ext_of(v);
+	ext2_file_t f = NULL;
+	errcode_t code;
+	__u64 size = 0;
+	size_t n = 0;
+	int r;
+
+	r = open_regular(e, path, 0, NULL, &f);
+	if (r < 0)
+		return r;
+	code = ext2fs_file_get_lsize(f, &size);
+	if (code) {
+		(void)ext2fs_file_close(f);
+		return ext_fail(e, code, "cannot read the size of", path);
+	}
+	if (off >= size) {
+		(void)ext2fs_file_close(f);
+		*ret_n = 0;
+		return 0;
+	}
+	code = ext2fs_file_llseek(f, off, EXT2_SEEK_SET, NULL);
+	if (code) {
+		(void)ext2fs_file_close(f);
+		return ext_fail(e, code, "cannot seek in", path);
+	}
+	r = read_exact(e, f, path, buf, len, &n);
+	(void)ext2fs_file_close(f);
+	if (r < 0)
+		return r;
+	*ret_n = n;
+	return 0;
+}
+
+/* ---- write operations --------------------------------------------------- */
+
+static int
+need_bitmaps(struct ext_vol *e)
+{
+	errcode_t code;
+
+	if (e->bitmaps_loaded)
+		return 0;
+	code = ext2fs_read_bitmaps(e->fs);
+	if (code)
+		return ext_fail(e, code, "cannot read the allocation bitmaps",
+		                NULL);
+	e->bitmaps_loaded = true;
+	return 0;
+}
+
+static uint32_t
+now32(void)
+{
+	return (uint32_t)time(NULL);
+}
+
+static int
+write_content(struct ext_vol *e, ext2_ino_t ino, const char *path,
+              const void *buf, size_t len)
+{
+	ext2_file_t f = NULL;
+	size_t done = 0;
+	errcode_t code, k;
+
+	code = ext2fs_file_open(e->fs, ino, EXT2_FILE_WRITE, &f);
+	if (code)
+		return ext_fail(e, code, "cannot open for writing", path);
+	/* Free the old blocks, then write: the journal holds the original. */
+	code = ext2fs_file_set_size2(f, 0);
+	while (!code && done < len) {
+		unsigned int want = (unsigned int)MIN(len - done, 1u << 30);
+		unsigned int put = 0;
+
+		code = ext2fs_file_write(f, (const char *)buf + done, want,
+		                         &put);
+		if (!code && put == 0)
+			code = EXT2_ET_SHORT_WRITE;
+		done += put;
+	}
+	if (!code)
+		code = ext2fs_file_set_size2(f, len);
+	k = ext2fs_file_close(f);
+	if (!code)
+		code = k;
+	return code ? ext_fail(e, code, "cannot write", path) : 0;
+}
+
+/* Links ino as name in dir, growing the directory when it is full. */
+static errcode_t
+link_entry(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_ino_t ino,
+           int filetype)
+{
+	errcode_t code = ext2fs_link(fs, dir, name, ino, filetype);
+
+	if (code == EXT2_ET_DIR_NO_SPACE) {
+		code = ext2fs_expand_dir(fs, dir);
+		if (!code)
+			code = ext2fs_link(fs, dir, name, ino, filetype);
+	}
+	return code;
+}
+
+static int
+create_file(struct ext_vol *e, ext2_ino_t dir, const char *name,
+            const char *path, ext2_ino_t *ret)
+{
+	ext2_filsys fs = e->fs;
+	struct ext2_inode inode = {0};
+	ext2_ino_t ino;
+	errcode_t code;
+	uint32_t now = now32();
+
+	code = ext2fs_new_inode(fs, dir, LINUX_S_IFREG | EXT_NEW_FILE_MODE, 0,
+	                        &ino);
+	if (code)
+		return ext_fail(e, code, "cannot allocate an inode for", path);
+	inode.i_mode = LINUX_S_IFREG | EXT_NEW_FILE_MODE;
+	inode.i_links_count = 1;
+	inode.i_atime = inode.i_ctime = inode.i_mtime = now;
+	if (ext2fs_has_feature_extents(fs->super)) {
+		ext2_extent_handle_t h;
+
+		/* Sets EXT4_EXTENTS_FL and an empty extent tree in i_block. */
+		code = ext2fs_extent_open2(fs, ino, &inode, &h);
+		if (code)
+			return ext_fail(e, code, "cannot set up extents of",
+			                path);
+		ext2fs_extent_free(h);
+	}
+	code = ext2fs_write_new_inode(fs, ino, &inode);
+	if (code)
+		return ext_fail(e, code, "cannot write the inode of", path);
+	code = link_entry(fs, dir, name, ino, EXT2_FT_REG_FILE);
+	if (code)
+		return ext_fail(e, code, "cannot link", path);
+	ext2fs_inode_alloc_stats2(fs, ino, +1, 0);
+	*ret = ino;
+	return 0;
+}
+
+static int
+ext_write_file(struct fixup_volume *v, const char *path, const void *buf,
+               size_t len)
+{
+	struct ext_vol *e = ext_of(v);
+	struct ext2_inode inode;
+	const char *name;
+	ext2_ino_t dir, ino;
+	int r;
+
+	r = need_bitmaps(e);
+	if (r < 0)
+		return r;
+	r = resolve_parent(e, path, &dir, &name);
+	if (r < 0)
+		return r;
+	r = lookup_entry(e, dir, name, &ino);
+	if (r == -ENOENT) {
+		r = create_file(e, dir, name, path, &ino);
+		if (r < 0)
+			return r;
+	} else if (r < 0) {
+		return r;
+	} else {
+		/* Existing entry: a symlink is followed inside the fs. */
+		r = resolve(e, path, true, &ino);
+		if (r < 0)
+			return r;
+		r = read_inode(e, ino, &inode);
+		if (r < 0)
+			return r;
+		if (LINUX_S_ISDIR(inode.i_mode))
+			return -EISDIR;
+		if (!LINUX_S_ISREG(inode.i_mode))
+			return -EINVAL;
+		if (inode.i_flags & EXT_INODE_FLAGS_NO_WRITE)
+			return fixup_set_error(
+			        -EPERM,
+			        "%s: ext filesystem at offset %" PRIu64
+			        ": %s is immutable, append-only, encrypted or "
+			        "verity-protected (inode flags 0x%x)",
+			        e->image_path, e->io->start, path,
+			        inode.i_flags & EXT_INODE_FLAGS_NO_WRITE);
+		inode.i_mtime = inode.i_ctime = now32();
+		errcode_t code = ext2fs_write_inode(e->fs, ino, &inode);
+		if (code)
+			return ext_fail(e, code, "cannot update the inode of",
+			                path);
+	}
+	return write_content(e, ino, path, buf, len);
+}
+
+static int
+ext_mkdir(struct fixup_volume *v, const char *path)
+{
+	struct ext_vol *e = ext_of(v);
+	const char *name;
+	ext2_ino_t dir, ino;
+	errcode_t code;
+	int r;
+
+	r = need_bitmaps(e);
+	if (r < 0)
+		return r;
+	r = resolve_parent(e, path, &dir, &name);
+	if (r < 0)
+		return r;
+	r = lookup_entry(e, dir, name, &ino);
+	if (r == 0)
+		return -EEXIST;
+	if (r != -ENOENT)
+		return r;
+	code = ext2fs_mkdir(e->fs, dir, 0, name);
+	if (code == EXT2_ET_DIR_NO_SPACE) {
+		code = ext2fs_expand_dir(e->fs, dir);
+		if (!code)
+			code = ext2fs_mkdir(e->fs, dir, 0, name);
+	}
+	return code ? ext_fail(e, code, "cannot create directory", path) : 0;
+}
+
+struct empty_ctx {
+	bool empty;
+};
+
+static int
+empty_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent, int offset,
+           int blocksize, char *buf, void *priv)
+{
+	struct empty_ctx *c = priv;
+	int len = ext2fs_dirent_name_len(dirent);
+
+	if ((len == 1 && dirent->name[0] == '.') ||
+	    (len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.'))
+		return 0;
+	c->empty = false;
+	return DIRENT_ABORT;
+}
+
+/* Drops one link of ino; frees its blocks, xattr block and inode when it
+ * was the last. */
+static int
+drop_inode(struct ext_vol *e, ext2_ino_t ino, const char *path)
+{
+	ext2_filsys fs = e->fs;
+	struct ext2_inode inode;
+	blk64_t ea;
+	errcode_t code;
+	bool is_dir;
+	int r;
+
+	r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	is_dir = LINUX_S_ISDIR(inode.i_mode);
+	if (!is_dir && inode.i_links_count > 1) {
+		inode.i_links_count--;
+		inode.i_ctime = now32();
+		code = ext2fs_write_inode(fs, ino, &inode);
+		return code ? ext_fail(e, code, "cannot update", path) : 0;
+	}
+	if (ext2fs_inode_has_valid_blocks2(fs, &inode)) {
+		code = ext2fs_punch(fs, ino, &inode, NULL, 0, ~0ULL);
+		if (code)
+			return ext_fail(e, code, "cannot free the blocks of",
+			                path);
+	}
+	ea = ext2fs_file_acl_block(fs, &inode);
+	if (ea) {
+		__u32 refs = 0;
+
+		code = ext2fs_adjust_ea_refcount3(fs, ea, NULL, -1, &refs, ino);
+		if (code)
+			return ext_fail(e, code,
+			                "cannot release the xattr block of",
+			                path);
+		if (refs == 0)
+			ext2fs_block_alloc_stats2(fs, ea, -1);
+		ext2fs_file_acl_block_set(fs, &inode, 0);
+	}
+	inode.i_links_count = 0;
+	inode.i_dtime = now32();
+	code = ext2fs_write_inode(fs, ino, &inode);
+	if (code)
+		return ext_fail(e, code, "cannot update", path);
+	ext2fs_inode_alloc_stats2(fs, ino, -1, is_dir);
+	return 0;
+}
+
+static int
+ext_remove(struct fixup_volume *v, const char *path)
+{
+	struct ext_vol *e = ext_of(v);
+	struct ext2_inode inode, dinode;
+	const char *name;
+	ext2_ino_t dir, ino;
+	errcode_t code;
+	int r;
+
+	r = need_bitmaps(e);
+	if (r < 0)
+		return r;
+	r = resolve_parent(e, path, &dir, &name);
+	if (r < 0)
+		return r;
+	r = lookup_entry(e, dir, name, &ino);
+	if (r < 0)
+		return r;
+	r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	if (LINUX_S_ISDIR(inode.i_mode)) {
+		struct empty_ctx c = {.empty = true};
+
+		code = ext2fs_dir_iterate2(e->fs, ino, 0, NULL, empty_proc, &c);
+		if (code)
+			return ext_fail(e, code, "cannot read directory", path);
+		if (!c.empty)
+			return -ENOTEMPTY;
+	}
+	code = ext2fs_unlink(e->fs, dir, name, ino, 0);
+	if (code)
+		return ext_fail(e, code, "cannot unlink", path);
+	if (LINUX_S_ISDIR(inode.i_mode)) {
+		/* The removed directory's ".." was a link of its parent. */
+		r = read_inode(e, dir, &dinode);
+		if (r < 0)
+			return r;
+		if (dinode.i_links_count > 1)
+			dinode.i_links_count--;
+		dinode.i_mtime = dinode.i_ctime = now32();
+		code = ext2fs_write_inode(e->fs, dir, &dinode);
+		if (code)
+			return ext_fail(e, code, "cannot update the parent of",
+			                path);
+	}
+	return drop_inode(e, ino, path);
+}
+
+/* The directory entry file type of an inode mode. */
+static int
+dirent_type(uint16_t mode)
+{
+	if (LINUX_S_ISREG(mode))
+		return EXT2_FT_REG_FILE;
+	if (LINUX_S_ISDIR(mode))
+		return EXT2_FT_DIR;
+	if (LINUX_S_ISLNK(mode))
+		return EXT2_FT_SYMLINK;
+	if (LINUX_S_ISCHR(mode))
+		return EXT2_FT_CHRDEV;
+	if (LINUX_S_ISBLK(mode))
+		return EXT2_FT_BLKDEV;
+	if (LINUX_S_ISFIFO(mode))
+		return EXT2_FT_FIFO;
+	if (LINUX_S_ISSOCK(mode))
+		return EXT2_FT_SOCK;
+	return EXT2_FT_UNKNOWN;
+}
+
+static int
+ext_rename(struct fixup_volume *v, const char *from, const char *to)
+{
+	struct ext_vol *e = ext_of(v);
+	struct ext2_inode inode;
+	const char *fname, *tname;
+	ext2_ino_t fdir, tdir, ino, old;
+	errcode_t code;
+	int r, ft;
+
+	r = need_bitmaps(e);
+	if (r < 0)
+		return r;
+	r = resolve_parent(e, from, &fdir, &fname);
+	if (r < 0)
+		return r;
+	r = lookup_entry(e, fdir, fname, &ino);
+	if (r < 0)
+		return r;
+	r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	if (LINUX_S_ISDIR(inode.i_mode))
+		return -EISDIR;
+	ft = dirent_type(inode.i_mode);
+	r = resolve_parent(e, to, &tdir, &tname);
+	if (r < 0)
+		return r;
+	r = lookup_entry(e, tdir, tname, &old);
+	if (r == 0) {
+		struct ext2_inode oinode;
+
+		if (old == ino)
+			return 0; /* same file */
+		r = read_inode(e, old, &oinode);
+		if (r < 0)
+			return r;
+		if (LINUX_S_ISDIR(oinode.i_mode))
+			return -EISDIR;
+		code = ext2fs_unlink(e->fs, tdir, tname, old, 0);
+		if (code)
+			return ext_fail(e, code, "cannot unlink", to);
+		r = drop_inode(e, old, to);
+		if (r < 0)
+			return r;
+	} else if (r != -ENOENT)
+		return r;
+	code = link_entry(e->fs, tdir, tname, ino, ft);
+	if (code)
+		return ext_fail(e, code, "cannot link", to);
+	code = ext2fs_unlink(e->fs, fdir, fname, ino, 0);
+	if (code)
+		return ext_fail(e, code, "cannot unlink", from);
+	return 0;
+}
+
+static int
+ext_sync(struct fixup_volume *v)
+{
+	struct ext_vol *e = ext_of(v);
+	errcode_t code;
+
+	if (!(e->fs->flags & EXT2_FLAG_RW))
+		return 0;
+	code = ext2fs_flush(e->fs);
+	return code ? ext_fail(e, code, "cannot flush the metadata", NULL) : 0;
+}
+
+static int
+ext_close(struct fixup_volume *v)
+{
+	struct ext_vol *e = ext_of(v);
+	errcode_t code = 0;
+	int r = 0;
+
+	if (!e)
+		return 0;
+	if (e->fs) {
+		code = ext2fs_close2(e->fs, 0);
+		if (code) {
+			r = ext_fail(e, code, "cannot close", NULL);
+			ext2fs_free(e->fs);
+		}
+	}
+	free(e->image_path);
+	free(e);
+	v->data = NULL;
+	return r;
+}
+
+static const struct fixup_volume_ops ext_ops = {
+        .name = "ext",
+        .stat = ext_stat,
+        .list = ext_list,
+        .read_file = ext_read_file,
+        .read_at = ext_read_at,
+        .write_file = ext_write_file,
+        .mkdir = ext_mkdir,
+        .remove = ext_remove,
+        .rename = ext_rename,
+        .set_attributes = NULL,
+        .sync = ext_sync,
+        .mark_dirty = NULL,
+        .close = ext_close,
+};
+
+/* ---- open --------------------------------------------------------------- */
+
+static int
+check_writable(struct ext_vol *e)
+{
+	struct ext2_super_block *sb = e->fs->super;
+
+	if (ext2fs_has_feature_journal_needs_recovery(sb))
+		return fixup_set_error(
+		        FIXUP_E_UNCLEAN,
+		        "%s: ext filesystem at offset %" PRIu64
+		        " has a journal that needs recovery (the system was "
+		        "not shut down cleanly, or the image was taken while "
+		        "it was mounted): run 'e2fsck' on it (or boot it once) "
+		        "before fixing it",
+		        e->image_path, e->io->start);
+	if (sb->s_state & EXT2_ERROR_FS || !(sb->s_state & EXT2_VALID_FS))
+		return fixup_set_error(
+		        FIXUP_E_UNCLEAN,
+		        "%s: ext filesystem at offset %" PRIu64
+		        " is marked %s: run 'e2fsck -f' on it before fixing it",
+		        e->image_path, e->io->start,
+		        sb->s_state & EXT2_ERROR_FS ? "as having errors"
+		                                    : "not cleanly unmounted");
+	if (ext2fs_has_feature_mmp(sb))
+		return fixup_set_error(
+		        -EOPNOTSUPP,
+		        "%s: ext filesystem at offset %" PRIu64
+		        " uses multi-mount protection (mmp), which imgfix does "
+		        "not write; clear it with 'tune2fs -O ^mmp' first",
+		        e->image_path, e->io->start);
+	return 0;
+}
+
+int
+fixup_volume_ext_open(struct fixup_volume *v, struct fixup_disk *disk,
+                      uint64_t start, uint64_t size, unsigned flags)
+{
+	_cleanup_free_ struct ext_io *io = NULL;
+	struct ext_vol *e;
+	bool rw = (flags & FIXUP_OPEN_WRITE) != 0;
+	int oflags = EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP;
+	errcode_t code;
+	int r;
+
+	if (!v || !disk)
+		return -EINVAL;
+	if (start > fixup_disk_size(disk) ||
+	    size > fixup_disk_size(disk) - start)
+		return fixup_set_error(FIXUP_E_BEYOND_EOF,
+		                       "%s: partition at offset %" PRIu64
+		                       " (%" PRIu64
+		                       " bytes) lies beyond the end "
+		                       "of the image",
+		                       fixup_disk_path(disk), start, size);
+	if (size < EXT_MIN_PARTITION)
+		return fixup_set_error(FIXUP_E_NO_FILESYSTEM,
+		                       "%s: partition at offset %" PRIu64
+		                       " is too small (%" PRIu64
+		                       " bytes) to hold an ext filesystem",
+		                       fixup_disk_path(disk), start, size);
+	if (rw && !fixup_disk_writable(disk))
+		return -EROFS;
+	e = calloc(1, sizeof(*e));
+	io = calloc(1, sizeof(*io));
+	if (!e || !io) {
+		free(e);
+		return -ENOMEM;
+	}
+	*io = (struct ext_io){.magic = EXT_IO_MAGIC,
+	                      .disk = disk,
+	                      .start = start,
+	                      .size = size,
+	                      .writable = rw};
+	e->io = io;
+	e->image_path = strdup(fixup_disk_path(disk));
+	if (!e->image_path) {
+		free(e);
+		return -ENOMEM;
+	}
+	if (rw)
+		oflags |= EXT2_FLAG_RW;
+	pending_io = io;
+	code = ext2fs_open2("imgfix-partition", NULL, oflags, 0, 0,
+	                    &ext_io_manager, &e->fs);
+	if (pending_io) {
+		/* open() was not reached: io is still ours */
+		pending_io = NULL;
+	} else {
+		TAKE_PTR(io); /* owned by the channel (freed by close) */
+	}
+	if (code) {
+		e->fs = NULL;
+		switch (code) {
+		case EXT2_ET_BAD_MAGIC:
+		case EXT2_ET_SB_CSUM_INVALID:
+		case EXT2_ET_SHORT_READ:
+			r = fixup_set_error(
+			        FIXUP_E_NO_FILESYSTEM,
+			        "%s: partition at offset %" PRIu64
+			        ": no valid ext2/3/4 superblock (%s)",
+			        e->image_path, start, error_message(code));
+			break;
+		case EXT2_ET_UNSUPP_FEATURE:
+		case EXT2_ET_RO_UNSUPP_FEATURE:
+			r = fixup_set_error(
+			        -EOPNOTSUPP,
+			        "%s: ext filesystem at offset %" PRIu64
+			        " uses features libext2fs cannot %s (%s)",
+			        e->image_path, start,
+			        code == EXT2_ET_RO_UNSUPP_FEATURE ? "write"
+			                                          : "open",
+			        error_message(code));
+			break;
+		default:
+			r = fixup_set_error(
+			        ext_errno(code) == -EOPNOTSUPP ? -EOPNOTSUPP
+			                                       : -EBADMSG,
+			        "%s: ext filesystem at offset %" PRIu64
+			        ": libext2fs cannot open it: %s",
+			        e->image_path, start, error_message(code));
+			break;
+		}
+		free(e->image_path);
+		free(e);
+		return r;
+	}
+	e->io = e->fs->io->private_data;
+	if (rw) {
+		r = check_writable(e);
+		if (r < 0) {
+			ext2fs_free(e->fs);
+			free(e->image_path);
+			free(e);
+			return r;
+		}
+	}
+	v->ops = &ext_ops;
+	v->data = e;
+	v->writable = rw;
+	return 0;
+}
+
+/* ---- filesystem UUID ---------------------------------------------------- */
+
+static int
+format_uuid(const uint8_t u[16], char **ret)
+{
+	static const uint8_t zero[16];
+
+	if (memcmp(u, zero, sizeof(zero)) == 0)
+		return -ENODATA;
+	return util_asprintf(ret,
+	                     "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	                     "%02x%02x%02x%02x%02x%02x",
+	                     u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
+	                     u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+	                     u[15]) < 0
+	               ? -ENOMEM
+	               : 0;
+}
+
+int
+fixup_volume_fs_uuid(struct fixup_volume *v, char **ret)
+{
+	if (v->ops == &ext_ops)
+		return format_uuid(ext_of(v)->fs->super->s_uuid, ret);
+	if (fixup_volume_is_guestfs(v))
+		return fixup_volume_guestfs_uuid(v, ret);
+	return -EOPNOTSUPP;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The guestfs road end to end, against the direct road on the raw
+# equivalent:
+#
+#   - a Windows fixture (win10 + vmware tools, GPT + ESP; built like
+#     tests/e2e) as qcow2 and as vmdk: `imgfix inspect` finds the same
+#     facts, `imgfix fix` (chosen automatically: not a raw image) reports the
+#     guestfs backend, plans the same ops and leaves the same SYSTEM hive
+#     diff as the direct fix of the raw image, and `imgfix rollback` puts
+#     the hive back (empty diff);
+#   - the Linux fixture tree on ext4 in an LVM logical volume (built with
+#     guestfish, no root): the raw image is opened through guestfs
+#     automatically (LVM), the fixed /etc and /boot are byte-identical to
+#     the direct fix of the same tree on a plain ext4 partition, and
+#     rollback restores the tree.
+#
+# Slow (each imgfix call boots the appliance; TCG under
+# LIBGUESTFS_BACKEND_SETTINGS=force_tcg).  Exit 77 when the corpus,
+# qemu-img or guestfish is missing or no appliance can start.
+. "$(dirname "$0")/../e2e/lib.sh"
+PATH=$PATH:/usr/sbin:/sbin
+for t in qemu-img guestfish debugfs sfdisk mkfs.ext4; do
+	command -v $t >/dev/null || skip "$t not installed"
+done
+cd "$tmp"
+guestfish -a /dev/null run >probe.log 2>&1 ||
+	skip "no libguestfs appliance: $(tail -1 probe.log)"
+store
+
+sets=(-r kvm-virtio -r remove-foreign-tools -d store)
+
+# plan_of FIX.JSON: the plan part, for comparing two roads
+plan_of() {
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["plan"], indent=1, sort_keys=True))' "$1"
+}
+facts_of() {
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["guests"][0]["facts"], indent=1, sort_keys=True))' "$1"
+}
+
+# ---- Windows: direct road on raw --------------------------------------
+windows_image win10 vmware win.orig --table gpt --esp
+cp win.orig direct.img
+"$imgfix" inspect --json win.orig >direct.inspect.json ||
+	fail "direct inspect failed"
+"$imgfix" fix --json "${sets[@]}" --backup direct.bk direct.img \
+	>direct.fix.json || fail "direct fix failed"
+[ "$(json_get direct.fix.json 'j["backend"]')" = ntfs3g ] ||
+	fail "direct fix did not run on ntfs3g"
+"$imgfix" hive diff win.orig:SYSTEM direct.img:SYSTEM >direct.diff.reg
+[ -s direct.diff.reg ] || fail "the direct fix changed nothing in SYSTEM"
+
+for fmt in qcow2 vmdk; do
+	img=win.$fmt
+	qemu-img convert -f raw -O $fmt win.orig $img
+
+	"$imgfix" inspect --json $img >$fmt.inspect.json ||
+		fail "$fmt: inspect failed"
+	diff -u <(facts_of direct.inspect.json) <(facts_of $fmt.inspect.json) ||
+		fail "$fmt: inspect facts differ from the direct road"
+
+	"$imgfix" fix --json "${sets[@]}" --backup $fmt.bk $img \
+		>$fmt.fix.json || fail "$fmt: fix failed"
+	[ "$(json_get $fmt.fix.json 'j["status"]')" = fixed ] ||
+		fail "$fmt: status is not fixed"
+	[ "$(json_get $fmt.fix.json 'j["backend"]')" = guestfs ] ||
+		fail "$fmt: the report does not say guestfs"
+	diff -u <(plan_of direct.fix.json) <(plan_of $fmt.fix.json) ||
+		fail "$fmt: the plan differs from the direct road"
+
+	qemu-img convert -f $fmt -O raw $img $fmt.fixed.raw
+	"$imgfix" hive diff win.orig:SYSTEM $fmt.fixed.raw:SYSTEM \
+		>$fmt.diff.reg
+	diff -u direct.diff.reg $fmt.diff.reg ||
+		fail "$fmt: SYSTEM hive diff differs from the direct road"
+
+	"$imgfix" rollback --backup $fmt.bk $img >/dev/null ||
+		fail "$fmt: rollback failed"
+	qemu-img convert -f $fmt -O raw $img $fmt.rolled.raw
+	"$imgfix" hive diff --exit-code win.orig:SYSTEM \
+		$fmt.rolled.raw:SYSTEM >$fmt.rolled.reg ||
+		fail "$fmt: SYSTEM differs after rollback: $(head -5 $fmt.rolled.reg)"
+	rm -f $fmt.fixed.raw $fmt.rolled.raw
+	echo "windows $fmt: inspect, fix, rollback as on the direct road"
+done
+
+# ---- Linux on LVM ------------------------------------------------------
+tree=$src/tests/fixtures/linux/debian12
+truncate -s 64M ext4.img
+printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q ext4.img
+mkfs.ext4 -F -q -E offset=1048576 -d "$tree" ext4.img 63M
+"$imgfix" fix --json -r linux-virtio --backup ext4.bk ext4.img \
+	>ext4.fix.json || fail "direct ext4 fix failed"
+[ "$(json_get ext4.fix.json 'j["backend"]')" = ext ] ||
+	fail "direct Linux fix did not run on the ext backend"
+mkdir direct-out
+for d in etc boot; do
+	debugfs -R "rdump /$d direct-out" "ext4.img?offset=1048576" \
+		>/dev/null 2>&1
+done
+
+guestfish -N lvm.img=lvfs:/dev/VG/root:ext4:96M -m /dev/VG/root \
+	copy-in "$tree/etc" "$tree/boot" "$tree/lib" "$tree/usr" / ||
+	fail "guestfish could not build the LVM image"
+"$imgfix" fix --json -r linux-virtio --backup lvm.bk lvm.img \
+	>lvm.fix.json || fail "LVM fix failed"
+[ "$(json_get lvm.fix.json 'j["backend"]')" = guestfs ] ||
+	fail "LVM: the report does not say guestfs"
+mkdir lvm-out
+guestfish --ro -a lvm.img -m /dev/VG/root copy-out /etc /boot lvm-out
+diff -r --no-dereference direct-out lvm-out ||
+	fail "LVM: fixed /etc and /boot differ from the direct road"
+
+"$imgfix" rollback --backup lvm.bk lvm.img >/dev/null ||
+	fail "LVM: rollback failed"
+mkdir lvm-rolled
+guestfish --ro -a lvm.img -m /dev/VG/root copy-out /etc /boot lvm-rolled
+diff -r --no-dereference "$tree/etc" lvm-rolled/etc &&
+	diff -r --no-dereference "$tree/boot" lvm-rolled/boot ||
+	fail "LVM: the tree differs after rollback"
+echo "linux LVM: fix as on the direct road, rollback restores the tree"
