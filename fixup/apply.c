@@ -137,6 +137,13 @@ journal_original(struct journal *j, struct fixup_volume *v, const char *path,
 		return r;
 	f->volume = vi;
 	f->removed = removed;
+	/* A symlink is journalled as one (systemd wants/ links). */
+	if (save_copy && removed &&
+	    fixup_volume_readlink(v, path, &f->link) >= 0) {
+		f->existed = true;
+		util_sha256_hex(f->link, strlen(f->link), f->sha_before);
+		return 0;
+	}
 	r = fixup_volume_read_file(v, path, FIXUP_MAX_HIVE_FILE, &buf, &len);
 	if (r == -ENOENT)
 		return 0;
@@ -468,6 +475,16 @@ rollback_dir(struct journal *j)
 			                       "Failed to open the volume of "
 			                       "%s: %m",
 			                       f->path);
+		if (f->link) {
+			(void)fixup_volume_remove(v, f->path);
+			r = fixup_volume_symlink(v, f->link, f->path);
+			if (r < 0)
+				return log_error_errno(r,
+				                       "Failed to restore the "
+				                       "symlink %s: %m",
+				                       f->path);
+			continue;
+		}
 		if (!f->existed) {
 			r = fixup_volume_remove(v, f->path);
 			if (r < 0 && r != -ENOENT)

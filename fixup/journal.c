@@ -13,6 +13,7 @@ journal_done(struct journal *j)
 	for (size_t i = 0; i < j->n_files; i++) {
 		free(j->files[i].path);
 		free(j->files[i].backup);
+		free(j->files[i].link);
 	}
 	free(j->files);
 	free(j->dir);
@@ -110,6 +111,8 @@ journal_save(const struct journal *j)
 		                       json_object_new_boolean(f->existed));
 		if (f->backup)
 			json_object_object_add(e, "backup", str(f->backup));
+		if (f->link)
+			json_object_object_add(e, "link", str(f->link));
 		if (f->sha_before[0])
 			json_object_object_add(e, "sha256_before",
 			                       str(f->sha_before));
@@ -235,6 +238,8 @@ journal_load(const char *dir, struct journal *ret)
 			r = journal_add_file(&j, p, &f);
 			if (r >= 0)
 				r = dup_opt(b, &f->backup);
+			if (r >= 0)
+				r = dup_opt(get_str(e, "link"), &f->link);
 			if (r < 0) {
 				journal_done(&j);
 				return r;

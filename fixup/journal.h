@@ -35,6 +35,7 @@ struct journal_file {
 	char sha_before[UTIL_SHA256_HEX_LEN + 1]; /* "" when !existed */
 	char sha_after[UTIL_SHA256_HEX_LEN + 1];  /* "" when removed */
 	bool removed;                             /* the fix removes it */
+	char *link; /* it was a symlink to this (dir road), else NULL */
 };
 
 struct journal {

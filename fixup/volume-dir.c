@@ -435,6 +435,41 @@ d_remove(struct fixup_volume *v, const char *path)
 }
 
 static int
+d_readlink(struct fixup_volume *v, const char *path, char **ret)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *name = NULL;
+	char buf[FIXUP_MAX_PATH];
+	ssize_t n;
+	int r = resolve(v, path, false, &dfd, &name);
+
+	if (r < 0)
+		return r;
+	n = readlinkat(dfd, name, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int
+d_symlink(struct fixup_volume *v, const char *target, const char *path)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *name = NULL;
+	int r = resolve(v, path, false, &dfd, &name);
+
+	if (r < 0)
+		return r;
+	/* The link is only created; following it later goes through
+	 * resolve(), which keeps it inside the root. */
+	if (symlinkat(target, dfd, name) < 0)
+		return -errno;
+	return 0;
+}
+
+static int
 d_rename(struct fixup_volume *v, const char *from, const char *to)
 {
 	_cleanup_close_ int dfrom = -1, dto = -1;
@@ -488,6 +523,8 @@ static const struct fixup_volume_ops dir_ops = {
         .set_attributes = NULL,
         .sync = d_sync,
         .mark_dirty = NULL,
+        .readlink = d_readlink,
+        .symlink = d_symlink,
         .close = d_close,
 };
 

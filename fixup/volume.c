@@ -749,6 +749,37 @@ fixup_volume_mkdir_p(struct fixup_volume *v, const char *path)
 }
 
 int
+fixup_volume_readlink(struct fixup_volume *v, const char *path, char **ret)
+{
+	_cleanup_free_ char *p = NULL;
+	int r = normalize_path(path, &p);
+
+	if (r < 0)
+		return r;
+	if (!v->ops->readlink)
+		return -EOPNOTSUPP;
+	return v->ops->readlink(v, p, ret);
+}
+
+int
+fixup_volume_symlink(struct fixup_volume *v, const char *target,
+                     const char *path)
+{
+	_cleanup_free_ char *p = NULL;
+	int r = normalize_path(path, &p);
+
+	if (r < 0)
+		return r;
+	if (!v->writable)
+		return -EROFS;
+	if (!v->ops->symlink)
+		return -EOPNOTSUPP;
+	if (!*target || strlen(target) >= FIXUP_MAX_PATH)
+		return -EINVAL;
+	return v->ops->symlink(v, target, p);
+}
+
+int
 fixup_volume_remove(struct fixup_volume *v, const char *path)
 {
 	_cleanup_free_ char *p = NULL;

@@ -277,6 +277,11 @@ int fixup_volume_sync(struct fixup_volume *v);
  * flag (dir).  Needs a writable volume.
  */
 int fixup_volume_mark_dirty(struct fixup_volume *v);
+/* Symlinks as such (for the journal of the dir road): -EINVAL when path is
+ * not a symlink, -EOPNOTSUPP when the backend does not support them. */
+int fixup_volume_readlink(struct fixup_volume *v, const char *path, char **ret);
+int fixup_volume_symlink(struct fixup_volume *v, const char *target,
+                         const char *path);
 
 /*
  * Raw access to the first sectors of the volume's partition (boot sector,
@@ -333,6 +338,12 @@ struct fixup_volume_ops {
 	int (*sync)(struct fixup_volume *v);
 	/* NULL: not supported. */
 	int (*mark_dirty)(struct fixup_volume *v);
+	/* The target of the symlink path (not followed); -EINVAL when path
+	 * is not a symlink.  NULL: the backend has no symlinks to journal. */
+	int (*readlink)(struct fixup_volume *v, const char *path, char **ret);
+	/* Creates symlink path -> target (target stored as given). */
+	int (*symlink)(struct fixup_volume *v, const char *target,
+	               const char *path);
 	/* Unmounts and frees v->data whatever happens; returns the first
 	 * error (a failed flush of a writable volume). */
 	int (*close)(struct fixup_volume *v);
