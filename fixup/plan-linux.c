@@ -64,12 +64,25 @@ exists(struct lin_ctx *l, const char *path, bool *is_dir)
 	return true;
 }
 
-/* Reads a text file; -ENOENT when absent. */
+/* Reads a text file as the plan leaves it so far (an earlier action's
+ * rewrite, else the guest's file); -ENOENT when absent. */
 static int
 read_text(struct lin_ctx *l, const char *path, char **ret, size_t *ret_len)
 {
 	struct fixup_stat st;
 	int r;
+
+	for (size_t i = l->p->n_ops; i-- > 0;) {
+		const struct fixup_op *op = &l->p->ops[i];
+
+		if (op->kind == FIXUP_OP_WRITE_FILE && op->vol == l->in->root &&
+		    streq(op->path, path)) {
+			*ret = util_strndup0((const char *)op->data, op->len);
+			if (ret_len)
+				*ret_len = op->len;
+			return *ret ? 0 : -ENOMEM;
+		}
+	}
 
 	r = fixup_volume_stat(l->in->root, path, &st);
 	if (r < 0)
@@ -275,17 +288,74 @@ remap_disks(struct lin_ctx *l, const struct rules_action *a, const char *origin)
 	                streq(to, "vd") ? "virtio_blk" : "virtio_scsi");
 }
 
-static int
-fstab_to_uuid(struct lin_ctx *l, const char *origin)
+/* fstab-to-uuid: /dev names of the image's own disk -> UUID= of the
+ * filesystem on that partition (from libblkid). */
+struct uuid_map {
+	const struct fixup_disk_layout *layout;
+	bool swap;
+	unsigned mapped;
+};
+
+static char *
+uuid_for_device(const char *dev, void *userdata)
 {
-	/* The direct backends do not know filesystem UUIDs of partitions yet;
-	 * say so instead of guessing. */
-	return fixup_plan_add_problem(
-	        l->p, origin, false,
-	        "the fix keeps /dev names (remapped when the set asks for it)",
-	        "fstab-to-uuid: filesystem UUIDs are not known for this image "
-	        "on the %s backend",
-	        fixup_volume_backend(l->in->root));
+	static const char *const prefixes[] = {"sd", "hd", "vd", "xvd"};
+	struct uuid_map *m = userdata;
+	const char *name = util_startswith(dev, "/dev/"), *num = NULL;
+	uint32_t n;
+	char *r;
+
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < ELEMENTSOF(prefixes) && !num; i++) {
+		const char *rest = util_startswith(name, prefixes[i]);
+
+		/* the first disk only: the image is one disk */
+		if (rest && rest[0] == 'a' && rest[1] >= '1' && rest[1] <= '9')
+			num = rest + 1;
+	}
+	if (!num) {
+		const char *rest = util_startswith(name, "nvme0n1p");
+
+		if (rest && *rest)
+			num = rest;
+	}
+	if (!num || util_parse_u32(num, &n) < 0)
+		return NULL;
+	for (size_t i = 0; i < m->layout->n_parts; i++) {
+		const struct fixup_partition *p = &m->layout->parts[i];
+
+		if (p->number != n || !p->fsuuid)
+			continue;
+		if (!m->swap && p->fstype && streq(p->fstype, "swap"))
+			return NULL;
+		if (util_asprintf(&r, "UUID=%s", p->fsuuid) < 0)
+			return NULL;
+		m->mapped++;
+		return r;
+	}
+	return NULL;
+}
+
+static int
+fstab_to_uuid(struct lin_ctx *l, const struct rules_action *a,
+              const char *origin)
+{
+	const char *swap = rules_action_get(a, "swap");
+	struct uuid_map m = {
+	        .layout = fixup_image_layout(l->in->image),
+	        .swap = !swap || !streq(swap, "false"),
+	};
+
+	if (fixup_image_is_dir(l->in->image) || m.layout->n_parts == 0)
+		return fixup_plan_add_problem(
+		        l->p, origin, false,
+		        "the fix keeps /dev names (remapped when the set asks "
+		        "for it)",
+		        "fstab-to-uuid: filesystem UUIDs are not known for a "
+		        "directory image");
+	return rewrite_files(l, origin, uuid_for_device, &m,
+	                     "device names to UUID=", true);
 }
 
 struct kernel {
@@ -645,7 +715,7 @@ fixup_plan_build_linux(const struct fixup_plan_input *in, struct fixup_plan *p)
 			r = remap_disks(&l, a, origin);
 			break;
 		case RULES_ACTION_FSTAB_TO_UUID:
-			r = fstab_to_uuid(&l, origin);
+			r = fstab_to_uuid(&l, a, origin);
 			break;
 		case RULES_ACTION_INITRAMFS_MODULES:
 			r = initramfs_modules(&l, a, origin);

@@ -45,6 +45,7 @@ fixup_disk_layout_done(struct fixup_disk_layout *l)
 		free(l->parts[i].uuid);
 		free(l->parts[i].fstype);
 		free(l->parts[i].label);
+		free(l->parts[i].fsuuid);
 	}
 	free(l->parts);
 	free(l->gpt_guid);
@@ -55,10 +56,10 @@ fixup_disk_layout_done(struct fixup_disk_layout *l)
  * when libblkid recognises nothing (or something ambiguous). */
 static int
 probe_filesystem(int fd, uint64_t start, uint64_t size, char **ret_type,
-                 char **ret_label)
+                 char **ret_label, char **ret_uuid)
 {
 	_cleanup_(blkid_free_probep) blkid_probe pr = NULL;
-	const char *type = NULL, *label = NULL;
+	const char *type = NULL, *label = NULL, *uuid = NULL;
 	int r;
 
 	pr = blkid_new_probe();
@@ -69,21 +70,25 @@ probe_filesystem(int fd, uint64_t start, uint64_t size, char **ret_type,
 		return -EIO;
 	blkid_probe_enable_partitions(pr, 0);
 	blkid_probe_enable_superblocks(pr, 1);
-	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
-	                                              BLKID_SUBLKS_LABEL);
+	blkid_probe_set_superblocks_flags(
+	        pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID);
 	r = blkid_do_safeprobe(pr);
 	if (r == 0) {
 		(void)blkid_probe_lookup_value(pr, "TYPE", &type, NULL);
 		(void)blkid_probe_lookup_value(pr, "LABEL", &label, NULL);
+		(void)blkid_probe_lookup_value(pr, "UUID", &uuid, NULL);
 	} else if (r == -1) {
 		return -EIO;
 	}
 	/* r == 1: nothing found; r == -2: ambiguous, treated as unknown */
 	*ret_type = type ? strdup(type) : NULL;
 	*ret_label = label ? strdup(label) : NULL;
-	if ((type && !*ret_type) || (label && !*ret_label)) {
+	*ret_uuid = uuid ? strdup(uuid) : NULL;
+	if ((type && !*ret_type) || (label && !*ret_label) ||
+	    (uuid && !*ret_uuid)) {
 		free(*ret_type);
 		free(*ret_label);
+		free(*ret_uuid);
 		return -ENOMEM;
 	}
 	return 0;
@@ -216,7 +221,8 @@ fixup_probe_disk(int fd, uint64_t size, const char *path,
 		l.n_parts = 1;
 		part->start = 0;
 		part->size = size;
-		r = probe_filesystem(fd, 0, size, &part->fstype, &part->label);
+		r = probe_filesystem(fd, 0, size, &part->fstype, &part->label,
+		                     &part->fsuuid);
 		if (r < 0 || !part->fstype) {
 			fixup_disk_layout_done(&l);
 			if (r < 0)
@@ -247,7 +253,7 @@ fixup_probe_disk(int fd, uint64_t size, const char *path,
 			return r;
 		}
 		r = probe_filesystem(fd, p->start, p->size, &p->fstype,
-		                     &p->label);
+		                     &p->label, &p->fsuuid);
 		if (r < 0) {
 			fixup_disk_layout_done(&l);
 			return r;

@@ -82,6 +82,7 @@ struct fixup_partition {
 	char *fstype;    /* libblkid TYPE ("ntfs", "vfat", ...) or NULL;
 	                  * "dir" for a directory image */
 	char *label;     /* filesystem label or NULL */
+	char *fsuuid;    /* filesystem UUID (libblkid) or NULL */
 	bool bootable;   /* MBR active flag */
 	bool esp;        /* EFI system partition */
 };
