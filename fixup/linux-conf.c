@@ -286,6 +286,17 @@ token_is(const char *t, size_t n, const char *word)
 	return strlen(word) == n && memcmp(t, word, n) == 0;
 }
 
+/* Issue 9 (fuzzing): the token is not NUL-terminated (text has len bytes
+ * only); util_startswith() read past the end of the buffer on a last line
+ * shorter than the prefix.  Compare within the token's n bytes. */
+static bool
+token_startswith(const char *t, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && memcmp(t, prefix, k) == 0;
+}
+
 int
 linux_conf_rewrite(const char *text, size_t len, enum linux_conf_kind kind,
                    linux_map_fn map, void *userdata, char **ret,
@@ -334,10 +345,11 @@ linux_conf_rewrite(const char *text, size_t len, enum linux_conf_kind kind,
 					sbuf_add(&b, line, n);
 				break;
 			case LINUX_CONF_GRUB_DEFAULT:
-				if (util_startswith(tok,
-				                    "GRUB_CMDLINE_LINUX=") ||
-				    util_startswith(
-				            tok, "GRUB_CMDLINE_LINUX_DEFAULT="))
+				if (token_startswith(tok, tn,
+				                     "GRUB_CMDLINE_LINUX=") ||
+				    token_startswith(
+				            tok, tn,
+				            "GRUB_CMDLINE_LINUX_DEFAULT="))
 					rewrite_params(&b, line, n, map,
 					               userdata, &changes);
 				else
@@ -464,10 +476,13 @@ ifcfg_line(struct sbuf *b, const char *line, size_t n, void *userdata)
 {
 	unsigned *changes = userdata;
 	const char *t;
+	size_t tn;
 
-	first_token(line, n, &t);
-	if ((size_t)(t - line) < n &&
-	    (util_startswith(t, "HWADDR=") || util_startswith(t, "MACADDR="))) {
+	/* Issue 9: bounded like token_startswith() says, not util_startswith()
+	 * on text that is not NUL-terminated. */
+	tn = first_token(line, n, &t);
+	if (token_startswith(t, tn, "HWADDR=") ||
+	    token_startswith(t, tn, "MACADDR=")) {
 		(*changes)++;
 		/* Drop the line, and the newline for_each_line adds after it:
 		 * mark with a NUL the caller removes. */

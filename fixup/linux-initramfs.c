@@ -48,6 +48,44 @@ hex8(const uint8_t *p, uint32_t *ret)
 }
 
 /*
+ * Issue 9 (fuzzing): a newc header whose name size is huge (e.g. 0x9bc...)
+ * made libarchive allocate a read-ahead buffer of that size (2.6 GB for a
+ * 1.5 KiB input) before failing.  An uncompressed segment's headers are
+ * therefore checked here first: every name at most INITRAMFS_MAX_NAME
+ * bytes and every header, name and body inside the buffer, up to the
+ * trailer.  (A compressed segment is only seen decompressed by libarchive,
+ * which fails the same input cleanly after its allocation.)
+ */
+#define INITRAMFS_MAX_NAME 4096u /* PATH_MAX */
+
+static int
+check_newc_headers(const uint8_t *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t n = 0; n <= LINUX_MAX_INITRAMFS_ENTRIES; n++) {
+		uint32_t namesize, filesize;
+		size_t name_end, data_end;
+
+		if (len - o < 110 || !is_cpio_magic(buf + o, len - o) ||
+		    memcmp(buf + o, "070707", 6) == 0 ||
+		    hex8(buf + o + 94, &namesize) < 0 ||
+		    hex8(buf + o + 54, &filesize) < 0 ||
+		    namesize > INITRAMFS_MAX_NAME || filesize > len)
+			return -EBADMSG;
+		name_end = (o + 110 + namesize + 3) & ~(size_t)3;
+		data_end = (name_end + filesize + 3) & ~(size_t)3;
+		if (name_end > len || data_end > len)
+			return -EBADMSG;
+		if (namesize == 11 &&
+		    memcmp(buf + o + 110, "TRAILER!!!", 10) == 0)
+			return 0;
+		o = data_end;
+	}
+	return -E2BIG;
+}
+
+/*
  * Reads one segment at buf[0..len) with libarchive, appending member names.
  * For an uncompressed newc segment, *ret_end gets the offset just past its
  * trailer; for a compressed one the rest of the buffer is consumed.
@@ -64,6 +102,11 @@ read_segment(const uint8_t *buf, size_t len, char ***members, size_t *count,
 
 	if (!a)
 		return -ENOMEM;
+	if (plain) {
+		r = check_newc_headers(buf, len);
+		if (r < 0)
+			return r;
+	}
 	archive_read_support_filter_all(a);
 	archive_read_support_format_cpio(a);
 	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)

@@ -453,6 +453,12 @@ cmd_rules_test(int argc, char **argv)
 	        {NULL, 0, NULL, 0},
 	};
 	_cleanup_strv_free_ char **sets = NULL, **stores = NULL;
+	/* Issue 9: declared before the first "goto out", which used to jump
+	 * over them (clang: a hard error; gcc: util_strv_free() of an
+	 * uninitialised pointer on the error paths above). */
+	_cleanup_strv_free_ char **names = NULL;
+	struct util_strmap **facts = NULL;
+	size_t n_profiles = 0;
 	const char *cache = NULL, *profiles = NULL, *junit = NULL;
 	struct test_env env = {0};
 	struct tcase *cases = NULL;
@@ -521,9 +527,6 @@ cmd_rules_test(int argc, char **argv)
 	}
 
 	/* The profile matrix. */
-	_cleanup_strv_free_ char **names = NULL;
-	struct util_strmap **facts = NULL;
-	size_t n_profiles = 0;
 	if (profiles) {
 		DIR *d = opendir(profiles);
 		struct dirent *de;
