@@ -522,10 +522,11 @@ load_stores(struct win_ctx *w)
 
 		r = drivers_store_add(w->store, *s, &err);
 		if (r < 0)
-			return log_error_errno(r,
-			                       "Failed to scan driver store %s: "
-			                       "%s",
-			                       *s, err ? err : "%m");
+			return log_error_errno(
+			        r,
+			        "Failed to scan driver store %s: "
+			        "%s",
+			        *s, err ? err : "%m");
 		util_progress_update(prog, ++n);
 	}
 	return 0;
