@@ -17,16 +17,6 @@ struct lin_ctx {
 	struct fixup_plan *p;
 };
 
-static char *
-origin_of(const struct rules_action *a)
-{
-	char *s;
-
-	if (util_asprintf(&s, "%s/%s", a->set_name, a->rule_id) < 0)
-		return NULL;
-	return s;
-}
-
 /* Files of dir (guest path) whose names match glob; none when dir absent. */
 static int
 list_matching(struct lin_ctx *l, const char *dir, const char *glob, char ***ret)
@@ -706,7 +696,7 @@ fixup_plan_build_linux(const struct fixup_plan_input *in, struct fixup_plan *p)
 
 	for (size_t i = 0; i < rules_result_size(in->actions) && r >= 0; i++) {
 		const struct rules_action *a = rules_result_get(in->actions, i);
-		_cleanup_free_ char *origin = origin_of(a);
+		_cleanup_free_ char *origin = fixup_action_origin(a);
 
 		if (!origin)
 			return -ENOMEM;

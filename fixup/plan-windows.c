@@ -166,16 +166,6 @@ win_system_edits(struct win_ctx *w, const char *origin, struct hive_edits **ret)
 	return system_op(w, origin, ret);
 }
 
-static char *
-origin_of(const struct rules_action *a)
-{
-	char *s;
-
-	if (util_asprintf(&s, "%s/%s", a->set_name, a->rule_id) < 0)
-		return NULL;
-	return s;
-}
-
 /* Services of the control set matching a name or glob (from the facts). */
 static int
 matching_services(struct win_ctx *w, const char *name, const char *glob,
@@ -824,7 +814,7 @@ fixup_plan_build_windows(const struct fixup_plan_input *in,
 		     i++) {
 			const struct rules_action *a =
 			        rules_result_get(in->actions, i);
-			_cleanup_free_ char *origin = origin_of(a);
+			_cleanup_free_ char *origin = fixup_action_origin(a);
 			bool first = a->kind == RULES_ACTION_INJECT_DRIVER;
 
 			if (!origin)

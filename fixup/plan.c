@@ -56,6 +56,16 @@ fixup_plan_done(struct fixup_plan *p)
 	*p = (struct fixup_plan){0};
 }
 
+char *
+fixup_action_origin(const struct rules_action *a)
+{
+	char *s;
+
+	if (util_asprintf(&s, "%s/%s", a->set_name, a->rule_id) < 0)
+		return NULL;
+	return s;
+}
+
 int
 fixup_plan_add_op(struct fixup_plan *p, enum fixup_op_kind kind,
                   const char *path, const char *origin, struct fixup_op **ret)
@@ -544,8 +554,8 @@ print_write_op(const struct fixup_op *op, FILE *out)
 	return r;
 }
 
-static const char *
-op_kind_name(enum fixup_op_kind k)
+const char *
+fixup_op_kind_name(enum fixup_op_kind k)
 {
 	switch (k) {
 	case FIXUP_OP_HIVE:
@@ -585,7 +595,7 @@ fixup_plan_print(const struct fixup_plan *p, FILE *out)
 		const struct fixup_op *op = &p->ops[i];
 
 		fprintf(out, "\n[%zu] %s %s  (%s)\n", i + 1,
-		        op_kind_name(op->kind), op->path,
+		        fixup_op_kind_name(op->kind), op->path,
 		        op->origin ? op->origin : "-");
 		if (op->summary)
 			fprintf(out, "    %s\n", op->summary);

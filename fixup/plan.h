@@ -25,6 +25,7 @@
 struct fixup_volume;
 struct fixup_image;
 struct rules_result;
+struct rules_action;
 
 #define FIXUP_MAX_TEXT_FILE (16u * 1024 * 1024)
 #define FIXUP_MAX_HIVE_FILE (512u * 1024 * 1024)
@@ -86,6 +87,10 @@ struct fixup_plan {
 };
 
 void fixup_plan_done(struct fixup_plan *p);
+/* "registry", "copy", "write", "remove", "boot-sector". */
+const char *fixup_op_kind_name(enum fixup_op_kind k);
+/* "set/rule" of a rule action (malloc'd; NULL on OOM). */
+char *fixup_action_origin(const struct rules_action *a);
 
 /* What a plan is built from. */
 struct fixup_plan_input {

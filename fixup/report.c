@@ -108,24 +108,6 @@ edit_kind(enum hive_edit_kind k)
 	return "?";
 }
 
-static const char *
-op_kind(enum fixup_op_kind k)
-{
-	switch (k) {
-	case FIXUP_OP_HIVE:
-		return "registry";
-	case FIXUP_OP_PUT_FILE:
-		return "copy";
-	case FIXUP_OP_WRITE_FILE:
-		return "write";
-	case FIXUP_OP_REMOVE:
-		return "remove";
-	case FIXUP_OP_BOOT_BYTES:
-		return "boot-sector";
-	}
-	return "?";
-}
-
 static struct json_object *
 plan_object(const struct fixup_plan *p)
 {
@@ -138,7 +120,8 @@ plan_object(const struct fixup_plan *p)
 		const struct fixup_op *op = &p->ops[i];
 		struct json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "op", jstr(op_kind(op->kind)));
+		json_object_object_add(j, "op",
+		                       jstr(fixup_op_kind_name(op->kind)));
 		json_object_object_add(j, "path", jstr(op->path));
 		json_object_object_add(j, "rule", jstr(op->origin));
 		json_object_object_add(j, "summary", jstr(op->summary));
@@ -347,7 +330,8 @@ fixup_report_text(const struct fixup_report *r, FILE *out)
 	if (p->n_ops) {
 		fprintf(out, "\nChanges (%zu):\n", p->n_ops);
 		for (size_t i = 0; i < p->n_ops; i++)
-			fprintf(out, "  %-9s %s%s%s\n", op_kind(p->ops[i].kind),
+			fprintf(out, "  %-9s %s%s%s\n",
+			        fixup_op_kind_name(p->ops[i].kind),
 			        p->ops[i].path,
 			        p->ops[i].kind == FIXUP_OP_HIVE ? "  " : "",
 			        p->ops[i].kind == FIXUP_OP_HIVE ? "(registry)"
