@@ -36,6 +36,8 @@ int fixup_plan_build_linux(const struct fixup_plan_input *in,
 int win_ctx_init(struct win_ctx *w, const struct fixup_plan_input *in,
                  struct fixup_plan *p);
 void win_ctx_done(struct win_ctx *w);
+/* A Windows path on v in the real case of its longest existing prefix. */
+char *win_real_path(struct fixup_volume *v, const char *path);
 /* Guest path under the systemroot, real case where it exists. */
 char *win_path(struct win_ctx *w, const char *rel);
 int win_system_edits(struct win_ctx *w, const char *origin,

@@ -149,6 +149,30 @@ boot_ini(struct win_ctx *w, const struct rules_action *a, const char *origin)
 	if (r < 0)
 		return log_error_errno(r, "%s: %s", path,
 		                       err ? err : "bad file");
+	/* A P2V/V2V copy usually has a new disk signature, but boot.ini still
+	 * names the old one: the disk Windows was installed on (its C: in
+	 * MountedDevices) is this disk now. */
+	{
+		struct hive_value c = {0};
+		uint32_t old_sig;
+
+		if (b.l.style == WINBOOT_STYLE_MBR &&
+		    hive_get_value(w->system_ro, "MountedDevices",
+		                   "\\DosDevices\\C:", &c) >= 0) {
+			if (winboot_mdev_classify(c.data, c.len, &old_sig, NULL,
+			                          NULL) == WINBOOT_MDEV_MBR &&
+			    old_sig != b.l.mbr_signature) {
+				fixup_plan_note(
+				        w->p,
+				        "%s: boot.ini paths naming the "
+				        "old disk signature %08x are this "
+				        "disk (%08x)",
+				        origin, old_sig, b.l.mbr_signature);
+				b.l.mbr_signature = old_sig;
+			}
+			hive_value_done(&c);
+		}
+	}
 	r = winboot_bootini_fix_arc(bi, &b.l, &rep);
 	if (r >= 0 && rules_action_get(a, "timeout"))
 		fixup_plan_note(w->p, "%s: boot.ini timeout is left as it is",

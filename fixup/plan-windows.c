@@ -45,22 +45,51 @@ norm_root(const char *s)
 	return r;
 }
 
+/*
+ * A Windows path on v with the real case of its longest existing prefix
+ * (NTFS through libntfs-3g would otherwise create "system32" beside
+ * "System32").  Backslashes become slashes.
+ */
 char *
-win_path(struct win_ctx *w, const char *rel)
+win_real_path(struct fixup_volume *v, const char *path)
 {
-	_cleanup_free_ char *want = util_path_join(w->systemroot, rel),
-	                    *real = NULL;
-	char *q;
+	_cleanup_free_ char *want = strdup(path);
+	size_t n;
 
 	if (!want)
 		return NULL;
-	for (q = want; *q; q++)
+	for (char *q = want; *q; q++)
 		if (*q == '\\')
 			*q = '/';
-	/* Use the real case of the longest existing prefix. */
-	if (fixup_volume_lookup(w->in->root, want, &real) >= 0)
-		return TAKE_PTR(real);
-	return TAKE_PTR(want);
+	n = strlen(want);
+	/* From the whole path down to its first component. */
+	for (;;) {
+		_cleanup_free_ char *prefix = util_strndup0(want, n),
+		                    *real = NULL;
+		char *r;
+
+		if (!prefix)
+			return NULL;
+		if (n > 0 && fixup_volume_lookup(v, prefix, &real) >= 0) {
+			if (util_asprintf(&r, "%s%s", real, want + n) < 0)
+				return NULL;
+			return r;
+		}
+		while (n > 0 && want[n - 1] != '/')
+			n--;
+		while (n > 0 && want[n - 1] == '/')
+			n--;
+		if (n == 0)
+			return TAKE_PTR(want);
+	}
+}
+
+char *
+win_path(struct win_ctx *w, const char *rel)
+{
+	_cleanup_free_ char *want = util_path_join(w->systemroot, rel);
+
+	return want ? win_real_path(w->in->root, want) : NULL;
 }
 
 static const char *
@@ -530,18 +559,13 @@ add_copies(struct win_ctx *w, const struct drivers_injection *inj,
 	for (size_t i = 0; i < inj->n_copies; i++) {
 		_cleanup_free_ char *gp = NULL, *real = NULL;
 		struct fixup_op *op;
-		char *q;
 		int r;
 
-		if (util_asprintf(&gp, "/%s", inj->copies[i].guest_path) < 0)
+		if (util_asprintf(&real, "/%s", inj->copies[i].guest_path) < 0)
 			return -ENOMEM;
-		for (q = gp; *q; q++)
-			if (*q == '\\')
-				*q = '/';
-		if (fixup_volume_lookup(w->in->root, gp, &real) >= 0) {
-			free(gp);
-			gp = TAKE_PTR(real);
-		}
+		gp = win_real_path(w->in->root, real);
+		if (!gp)
+			return -ENOMEM;
 		/* The same file from two rules: keep the first. */
 		bool dup = false;
 		for (size_t k = 0; k < w->p->n_ops; k++)
