@@ -38,7 +38,15 @@ cp pe/cmd.exe cmd.exe
 	>/dev/null
 # The ESP mkimage creates is blank: virt-v2v mounts it, so format it FAT.
 esp=$(sfdisk -J base.img | python3 -c 'import json,sys; p=[x for x in json.load(sys.stdin)["partitiontable"]["partitions"] if x["type"].upper()=="C12A7328-F81F-11D2-BA4B-00A0C93EC93B"][0]; print(p["start"], p["size"])')
-mkfs.fat -F 32 --offset "${esp% *}" base.img $(( ${esp#* } / 2 )) >/dev/null
+mkfs.fat -F 16 --offset "${esp% *}" base.img $(( ${esp#* } / 2 )) >/dev/null
+# ... with the UEFI boot files virt-v2v looks at (a phony BCD store).
+fat="base.img@@$(( ${esp% *} * 512 ))"
+for d in /EFI /EFI/Microsoft /EFI/Microsoft/Boot /EFI/BOOT; do
+	mmd -i "$fat" "::$d"
+done
+mcopy -i "$fat" "$IMGFIX_CORPUS/hives/bcd/phony-uefi-BCD" ::/EFI/Microsoft/Boot/BCD
+printf 'MZ' >bootmgfw.efi
+mcopy -i "$fat" bootmgfw.efi ::/EFI/Microsoft/Boot/bootmgfw.efi
 bash "$src/tests/fixtures/build-store.sh" store >/dev/null
 # virt-v2v reads the RPM layout: $VIRTIO_WIN/drivers/amd64/Win10/...
 export VIRTIO_WIN=$tmp/store
