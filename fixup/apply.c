@@ -144,6 +144,20 @@ journal_original(struct journal *j, struct fixup_volume *v, const char *path,
 		util_sha256_hex(f->link, strlen(f->link), f->sha_before);
 		return 0;
 	}
+	if (!save_copy) {
+		/* Raw road: the undo log keeps the original bytes; the
+		 * journal only records what the fix touches. */
+		struct fixup_stat st;
+
+		r = fixup_volume_stat(v, path, &st);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return log_error_errno(r, "Failed to look at %s: %m",
+			                       path);
+		f->existed = true;
+		return 0;
+	}
 	r = fixup_volume_read_file(v, path, FIXUP_MAX_HIVE_FILE, &buf, &len);
 	if (r == -ENOENT)
 		return 0;

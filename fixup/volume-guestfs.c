@@ -1018,6 +1018,44 @@ gfs_remove(struct fixup_volume *v, const char *path)
 }
 
 static int
+gfs_readlink(struct fixup_volume *v, const char *path, char **ret)
+{
+	struct fixup_guestfs *f;
+	struct guestfs_statns *st;
+	bool link;
+	char *t;
+	int r = gfs_enter(v, &f);
+
+	if (r < 0)
+		return r;
+	st = guestfs_lstatns(f->g, path);
+	if (!st)
+		return gfs_fail(f, "cannot stat", path);
+	link = S_ISLNK(st->st_mode);
+	guestfs_free_statns(st);
+	if (!link)
+		return -EINVAL;
+	t = guestfs_readlink(f->g, path);
+	if (!t)
+		return gfs_fail(f, "cannot read the link", path);
+	*ret = t;
+	return 0;
+}
+
+static int
+gfs_symlink(struct fixup_volume *v, const char *target, const char *path)
+{
+	struct fixup_guestfs *f;
+	int r = gfs_enter(v, &f);
+
+	if (r < 0)
+		return r;
+	if (guestfs_ln_s(f->g, target, path) < 0)
+		return gfs_fail(f, "cannot create the link", path);
+	return 0;
+}
+
+static int
 gfs_rename(struct fixup_volume *v, const char *from, const char *to)
 {
 	struct fixup_guestfs *f;
@@ -1063,6 +1101,8 @@ static const struct fixup_volume_ops gfs_ops = {
         .set_attributes = NULL,
         .sync = gfs_sync,
         .mark_dirty = NULL,
+        .readlink = gfs_readlink,
+        .symlink = gfs_symlink,
         .close = gfs_close,
 };
 
