@@ -580,10 +580,19 @@ swap_hal(struct win_ctx *w, const struct rules_action *a, const char *origin)
 		if (r >= 0)
 			r = winboot_bootini_arc_path(&b.l, w->systemroot + 1,
 			                             &arc);
-		if (r >= 0 && util_asprintf(&title, "Windows (imgfix: %s)",
+		/* Spell the path as the file does (ntldr's default= picks the
+		 * first entry with that path: the new one, listed first). */
+		if (r >= 0 && winboot_bootini_default(bi) &&
+		    strcaseeq(winboot_bootini_default(bi), arc)) {
+			free(arc);
+			arc = strdup(winboot_bootini_default(bi));
+			if (!arc)
+				r = -ENOMEM;
+		}
+		if (r >= 0 && util_asprintf(&title, "Windows%s",
 		                            hp.bootini.title_suffix
 		                                    ? hp.bootini.title_suffix
-		                                    : hal) < 0)
+		                                    : " [imgfix]") < 0)
 			r = -ENOMEM;
 		if (r >= 0)
 			r = winboot_bootini_add_entry(
