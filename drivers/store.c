@@ -666,6 +666,8 @@ drivers_store_add(struct drivers_store *s, const char *path, char **ret_error)
 	if (r < 0)
 		return drivers_error(ret_error, r, path, 0, "cannot scan: %s",
 		                     strerror(-r));
-	qsort(root->files, root->n_files, sizeof(struct store_file), cmp_files);
+	if (root->n_files > 0) /* files is NULL for an empty store */
+		qsort(root->files, root->n_files, sizeof(struct store_file),
+		      cmp_files);
 	return add_packages(s, ri);
 }
