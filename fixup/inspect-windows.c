@@ -9,8 +9,9 @@
  * "SCSI miniport" group, minus those a StartOverride value demotes (8+).
  * Each gets a score: +4 when a device instance of any Enum bus but Root
  * names it as its Service (a device that was present), +2 when a
- * CriticalDeviceDatabase entry or a DriverDatabase package configuration
- * names it, -1 for the generic IDE drivers
+ * CriticalDeviceDatabase entry names it or, only to break a tie at the
+ * top, a DriverDatabase package configuration does, -1 for the generic IDE
+ * drivers
  * (atapi, pciide, intelide, ...) that are boot-start on every NT5 system.
  * The highest score wins; ties go to the first name in strcmp order.
  *
@@ -470,10 +471,20 @@ boot_driver_fact(struct win_ctx *c)
 	r = score_enum_all(c, cands, score);
 	if (r >= 0)
 		r = score_cddb(c, cands, score);
-	if (r >= 0)
-		r = score_driverdb(c, cands, score);
 	if (r < 0)
 		return r;
+	/* The DriverDatabase walk is costly on a real hive (every package's
+	 * configurations): only to break a tie at the top. */
+	{
+		int top = score[0], at_top = 0;
+
+		for (size_t i = 1; i < n; i++)
+			top = MAX(top, score[i]);
+		for (size_t i = 0; i < n; i++)
+			at_top += score[i] == top;
+		if (at_top > 1 && (r = score_driverdb(c, cands, score)) < 0)
+			return r;
+	}
 	for (size_t i = 1; i < n; i++)
 		if (score[i] > score[best] ||
 		    (score[i] == score[best] &&

@@ -316,50 +316,6 @@ fixup_plan_write_file(struct fixup_plan *p, struct fixup_volume *v,
 	return 0;
 }
 
-/* Applies every hive op's edits to a private copy: validates them and
- * gives the diff.  A failing edit is a real error naming the rule. */
-static int
-finalize_hives(struct fixup_plan *p)
-{
-	for (size_t i = 0; i < p->n_ops; i++) {
-		struct fixup_op *op = &p->ops[i];
-		_cleanup_(hive_freep) struct hive *h = NULL;
-		size_t failed = 0;
-		int r;
-
-		if (op->kind != FIXUP_OP_HIVE || op->edits.n == 0)
-			continue;
-		r = hive_open(op->hive_before, HIVE_OPEN_WRITE, &h);
-		if (r < 0)
-			return log_error_errno(r,
-			                       "Failed to open the %s hive of "
-			                       "the guest (%s) for writing: %s",
-			                       op->hive_name, op->path,
-			                       r == -EUCLEAN
-			                               ? "the hive is dirty "
-			                                 "(changes only in "
-			                                 ".LOG1/.LOG2); boot "
-			                                 "the guest and shut "
-			                                 "it down cleanly first"
-			                               : "%m");
-		r = hive_apply_edits(h, op->edits.v, op->edits.n, &failed);
-		if (r < 0) {
-			const struct hive_edit *e = &op->edits.v[failed];
-
-			return log_error_errno(
-			        r, "Rule %s: failed to edit %s\\%s: %s",
-			        e->origin ? e->origin : "(none)", op->hive_name,
-			        e->key,
-			        hive_last_error(h) ? hive_last_error(h) : "%m");
-		}
-		r = hive_commit(h, op->hive_tmp);
-		if (r < 0)
-			return log_error_errno(r, "Failed to write hive %s: %m",
-			                       op->hive_tmp);
-	}
-	return 0;
-}
-
 /* True when applying e to h would change nothing. */
 static bool
 edit_is_noop(struct hive *h, const struct hive_edit *e)
@@ -396,6 +352,56 @@ edit_is_noop(struct hive *h, const struct hive_edit *e)
 	return false;
 }
 
+/* Applies every hive op's edits to a private copy: validates them and
+ * gives the diff.  A failing edit is a real error naming the rule. */
+static int
+finalize_hives(struct fixup_plan *p)
+{
+	for (size_t i = 0; i < p->n_ops; i++) {
+		struct fixup_op *op = &p->ops[i];
+		_cleanup_(hive_freep) struct hive *h = NULL;
+		size_t failed = 0;
+		int r;
+
+		if (op->kind != FIXUP_OP_HIVE || op->edits.n == 0)
+			continue;
+		r = hive_open(op->hive_before, HIVE_OPEN_WRITE, &h);
+		if (r < 0)
+			return log_error_errno(r,
+			                       "Failed to open the %s hive of "
+			                       "the guest (%s) for writing: %s",
+			                       op->hive_name, op->path,
+			                       r == -EUCLEAN
+			                               ? "the hive is dirty "
+			                                 "(changes only in "
+			                                 ".LOG1/.LOG2); boot "
+			                                 "the guest and shut "
+			                                 "it down cleanly first"
+			                               : "%m");
+		/* Edits that change nothing (a second fix): no op at all. */
+		op->noop = true;
+		for (size_t e = 0; op->noop && e < op->edits.n; e++)
+			op->noop = edit_is_noop(h, &op->edits.v[e]);
+		if (op->noop)
+			continue;
+		r = hive_apply_edits(h, op->edits.v, op->edits.n, &failed);
+		if (r < 0) {
+			const struct hive_edit *e = &op->edits.v[failed];
+
+			return log_error_errno(
+			        r, "Rule %s: failed to edit %s\\%s: %s",
+			        e->origin ? e->origin : "(none)", op->hive_name,
+			        e->key,
+			        hive_last_error(h) ? hive_last_error(h) : "%m");
+		}
+		r = hive_commit(h, op->hive_tmp);
+		if (r < 0)
+			return log_error_errno(r, "Failed to write hive %s: %m",
+			                       op->hive_tmp);
+	}
+	return 0;
+}
+
 /* Drops ops that would not change anything: hives whose edits leave them
  * equal, files that already hold the bytes.  A second fix of a fixed image
  * is then "nothing to do". */
@@ -403,24 +409,15 @@ static int
 prune_noops(struct fixup_plan *p)
 {
 	size_t k = 0;
-	int r;
 
 	for (size_t i = 0; i < p->n_ops; i++) {
 		struct fixup_op *op = &p->ops[i];
 		bool noop = false;
 
-		if (op->kind == FIXUP_OP_HIVE && op->edits.n == 0)
-			noop = true; /* only read (scans) */
-		else if (op->kind == FIXUP_OP_HIVE) {
-			_cleanup_(hive_freep) struct hive *a = NULL;
-
-			r = hive_open(op->hive_before, 0, &a);
-			if (r < 0)
-				return r;
-			noop = true;
-			for (size_t e = 0; noop && e < op->edits.n; e++)
-				noop = edit_is_noop(a, &op->edits.v[e]);
-		} else if (op->kind == FIXUP_OP_PUT_FILE && op->vol) {
+		if (op->kind == FIXUP_OP_HIVE)
+			/* only read (scans), or edits that change nothing */
+			noop = op->edits.n == 0 || op->noop;
+		else if (op->kind == FIXUP_OP_PUT_FILE && op->vol) {
 			_cleanup_free_ char *want = NULL, *have = NULL;
 			size_t wn, hn;
 

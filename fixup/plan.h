@@ -50,6 +50,7 @@ struct fixup_op {
 	struct hive_edits edits;
 	char *hive_tmp;    /* private copy with the edits applied */
 	char *hive_before; /* private copy of the original */
+	bool noop;         /* finalize found that no edit changes anything */
 	/* PUT_FILE */
 	char *source; /* host path */
 	/* WRITE_FILE / BOOT_BYTES: new bytes; WRITE_FILE also old bytes */
