@@ -379,6 +379,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	}
 	if (r >= 0)
 		r = journal_set_state(&j, "prepared");
+	util_log_phase("apply: journal");
 	if (r < 0) {
 		log_error_errno(r, "Failed to write the journal in %s: %m",
 		                backup_dir);
@@ -396,6 +397,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 			util_progress_update(prog, i + 1);
 		}
 	}
+	util_log_phase("apply: writes");
 	if (r < 0) {
 		log_error_errno(r, "The fix failed before it was committed.");
 		goto finish;
@@ -425,11 +427,13 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	}
 	res.extents = (unsigned)r;
 	committed = true;
+	util_log_phase("apply: commit");
 
 	/* 4. Verify by reading everything back (volumes are reopened). */
 	r = verify(img, op_vol, p, &j);
 	if (r < 0)
 		goto finish;
+	util_log_phase("apply: verify");
 	r = journal_set_state(&j, "complete");
 
 finish:

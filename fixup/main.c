@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 
 #include "config.h"
 #include "cmd.h"
@@ -111,6 +112,12 @@ main(int argc, char **argv)
 	};
 	int c;
 
+	/* Hives are 10+ MiB buffers that hivex grows with realloc() page by
+	 * page.  glibc raises its mmap threshold after the first big free(),
+	 * which would put them on the heap where every realloc() copies the
+	 * whole hive; a fixed threshold keeps them mmap()ed (mremap() grows
+	 * them in place).  Measured: a hive edit pass 17 ms -> 3 ms. */
+	(void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	util_log_set_prefix("imgfix");
 	/* Stop at the first non-option: the subcommand parses the rest. */
 	while ((c = getopt_long(argc, argv, "+vqhV", options, NULL)) >= 0) {

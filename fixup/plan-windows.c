@@ -548,6 +548,7 @@ load_stores(struct win_ctx *w)
 			        *s, err ? err : "%m");
 		util_progress_update(prog, ++n);
 	}
+	util_log_phase("plan: driver stores");
 	return 0;
 }
 
@@ -818,6 +819,7 @@ fixup_plan_build_windows(const struct fixup_plan_input *in,
 		win_ctx_done(&w);
 		return r;
 	}
+	util_log_phase("plan: SYSTEM hive");
 	if (streq_ptr(fact(&w, "windows.hive_dirty"), "true")) {
 		/* Nothing can be planned on a hive whose newest state is
 		 * not in the file. */

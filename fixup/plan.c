@@ -471,8 +471,10 @@ fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret)
 		                    "Don't know how to fix a guest of family "
 		                    "'%s'.",
 		                    family ? family : "(unknown)");
+	util_log_phase("plan: ops");
 	if (r >= 0)
 		r = fixup_plan_finalize(&p);
+	util_log_phase("plan: finalize");
 	if (r < 0) {
 		fixup_plan_done(&p);
 		return r;

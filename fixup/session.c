@@ -50,12 +50,15 @@ fixup_session_open(struct fixup_session *s,
 		                       "guestfs).",
 		                       o->backend);
 	struct fixup_image_options io = {.format = o->format};
+	util_log_phase("start");
 	r = fixup_image_open_opts(o->image, flags, &io, &s->img);
 	if (r < 0)
 		return fixup_log_image_error(r, o->image);
+	util_log_phase("open image");
 	r = fixup_inspect(s->img, &s->guests, &s->n_guests);
 	if (r < 0)
 		return fixup_log_image_error(r, o->image);
+	util_log_phase("inspect");
 	if (s->n_guests == 0)
 		return log_error_errno(FIXUP_E_NO_OS,
 		                       "No operating system found on %s.",
@@ -128,6 +131,7 @@ fixup_session_plan(struct fixup_session *s,
 	r = fixup_rules_eval(o->sets, s->guest->facts, &s->rules, &s->actions);
 	if (r < 0)
 		return r;
+	util_log_phase("rules");
 	struct fixup_plan_input in = {
 	        .image = s->img,
 	        .root = s->guest->volume,

@@ -394,6 +394,7 @@ apply_delete_key(struct hive *h, const struct hive_edit *e)
 		return hive_set_error(h, -EINVAL,
 		                      "Refusing to delete the root key of the "
 		                      "hive");
+	hive_kids_drop(h);
 	errno = 0;
 	if (hivex_node_delete_child(h->hx, node) < 0)
 		return hive_hivex_error(h, errno, "Failed to delete key",

@@ -21,8 +21,21 @@
 /* Smallest well-formed hive: the base block plus one 4 KiB hbin. */
 #define HIVE_MIN_FILE_SIZE 8192
 
+/* The children of one key sorted by name (ASCII case folded, as hivex
+ * compares), so that lookups under big keys (Services, Enum\PCI, CDDB) are
+ * a binary search instead of hivex's linear scan that decodes every name. */
+struct hive_kids {
+	hive_node_h parent;
+	size_t n;
+	hive_node_h *nodes;
+	char **names;
+};
+
 struct hive {
 	hive_h *hx;
+	/* lookup cache: hive_kids_drop() after any change of key structure */
+	struct hive_kids *kids;
+	size_t n_kids;
 	char *path;
 	bool writable;
 	bool dirty;
@@ -45,6 +58,8 @@ int hive_hivex_error(struct hive *h, int saved_errno, const char *what,
  * ret_canonical (may be NULL) receives the path with the hive's spelling. */
 int hive_lookup(struct hive *h, const char *key, hive_node_h *ret,
                 char **ret_canonical);
+/* Forgets the lookup cache (key added or deleted). */
+void hive_kids_drop(struct hive *h);
 /* Like hive_lookup, creating missing components. */
 int hive_lookup_create(struct hive *h, const char *key, hive_node_h *ret);
 

@@ -250,6 +250,7 @@ hive_free(struct hive *h)
 {
 	if (!h)
 		return NULL;
+	hive_kids_drop(h);
 	if (h->hx)
 		(void)hivex_close(h->hx);
 	free(h->path);
@@ -302,12 +303,144 @@ split_key(struct hive *h, const char *key, char ***ret)
 	return 0;
 }
 
+/* Keys with fewer subkeys are searched by hivex directly. */
+#define HIVE_KIDS_MIN 16
+/* Cached parents at most; the cache starts over when full. */
+#define HIVE_KIDS_MAX 64
+
+void
+hive_kids_drop(struct hive *h)
+{
+	for (size_t i = 0; i < h->n_kids; i++) {
+		util_strv_free(h->kids[i].names);
+		free(h->kids[i].nodes);
+	}
+	free(h->kids);
+	h->kids = NULL;
+	h->n_kids = 0;
+}
+
+static void
+kids_forget(struct hive *h, hive_node_h parent)
+{
+	for (size_t i = 0; i < h->n_kids; i++)
+		if (h->kids[i].parent == parent) {
+			util_strv_free(h->kids[i].names);
+			free(h->kids[i].nodes);
+			h->kids[i] = h->kids[--h->n_kids];
+			return;
+		}
+}
+
+struct kid {
+	char *name;
+	hive_node_h node;
+	size_t index;
+};
+
+static int
+kid_cmp(const void *a, const void *b)
+{
+	const struct kid *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+
+	/* equal names (a damaged hive): the first in hive order wins, as in
+	 * hivex_node_get_child */
+	if (c == 0)
+		c = x->index < y->index ? -1 : x->index > y->index;
+	return c;
+}
+
+/* The sorted children of node, from the cache or read now; NULL when the
+ * key is small (or on any error: the caller falls back to hivex). */
+static const struct hive_kids *
+kids_of(struct hive *h, hive_node_h node)
+{
+	_cleanup_free_ hive_node_h *kids = NULL;
+	_cleanup_free_ struct kid *v = NULL;
+	struct hive_kids k = {.parent = node};
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->n_kids; i++)
+		if (h->kids[i].parent == node)
+			return &h->kids[i];
+	errno = 0;
+	if (hivex_node_nr_children(h->hx, node) < HIVE_KIDS_MIN)
+		return NULL;
+	kids = hivex_node_children(h->hx, node);
+	if (!kids)
+		return NULL;
+	while (kids[n])
+		n++;
+	if (n < HIVE_KIDS_MIN || n > HIVE_MAX_SUBKEYS)
+		return NULL;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (struct kid){.name = hivex_node_name(h->hx, kids[i]),
+		                    .node = kids[i],
+		                    .index = i};
+		if (!v[i].name) {
+			for (size_t j = 0; j < i; j++)
+				free(v[j].name);
+			return NULL;
+		}
+	}
+	qsort(v, n, sizeof(*v), kid_cmp);
+	k.n = n;
+	k.nodes = calloc(n, sizeof(*k.nodes));
+	k.names = calloc(n + 1, sizeof(*k.names));
+	if (!k.nodes || !k.names) {
+		for (size_t i = 0; i < n; i++)
+			free(v[i].name);
+		free(k.nodes);
+		free(k.names);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		k.nodes[i] = v[i].node;
+		k.names[i] = v[i].name;
+	}
+	if (h->n_kids == HIVE_KIDS_MAX)
+		hive_kids_drop(h);
+	struct hive_kids *t =
+	        realloc(h->kids, (h->n_kids + 1) * sizeof(*h->kids));
+	if (!t) {
+		util_strv_free(k.names);
+		free(k.nodes);
+		return NULL;
+	}
+	h->kids = t;
+	h->kids[h->n_kids] = k;
+	return &h->kids[h->n_kids++];
+}
+
 static int
 get_child(struct hive *h, hive_node_h node, const char *name, const char *key,
           hive_node_h *ret)
 {
+	const struct hive_kids *k = kids_of(h, node);
 	hive_node_h child;
 
+	if (k) {
+		size_t lo = 0, hi = k->n;
+
+		/* leftmost match: the first of equal names in hive order */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcasecmp(k->names[mid], name) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < k->n && strcasecmp(k->names[lo], name) == 0) {
+			*ret = k->nodes[lo];
+			return 0;
+		}
+		return -ENOENT;
+	}
 	errno = 0;
 	child = hivex_node_get_child(h->hx, node, name);
 	if (child == 0) {
@@ -412,6 +545,8 @@ hive_lookup_create(struct hive *h, const char *key, hive_node_h *ret)
 			r = check_new_name(h, *p, key);
 			if (r < 0)
 				return r;
+			/* only node's list changes: no key moves */
+			kids_forget(h, node);
 			errno = 0;
 			child = hivex_node_add_child(h->hx, node, *p);
 			if (child == 0)

@@ -3,6 +3,8 @@
  * Logging to stderr with a level threshold.  Library modules do not log; the
  * fixup/ layer (and the CLI) logs once where it decides.
  */
+#include <time.h>
+
 #include "util.h"
 
 static enum util_log_level log_level = UTIL_LOG_NOTICE;
@@ -46,4 +48,26 @@ util_log_internal(enum util_log_level level, int error, const char *fmt, ...)
 		        buf);
 	}
 	return -e;
+}
+
+int64_t
+util_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+void
+util_log_phase(const char *what)
+{
+	static int64_t first, last;
+	int64_t now = util_now_ns();
+
+	if (!first)
+		first = last = now;
+	log_debug("time: %s %.1f ms (total %.1f ms)", what,
+	          (double)(now - last) / 1e6, (double)(now - first) / 1e6);
+	last = now;
 }

@@ -150,6 +150,15 @@ int util_log_internal(enum util_log_level level, int error, const char *fmt,
 #define log_debug_errno(e, ...) \
 	util_log_internal(UTIL_LOG_DEBUG, (e), __VA_ARGS__)
 
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t util_now_ns(void);
+/*
+ * Debug log (-vv) of a finished phase: "time: <what> 1.2 ms (total 3.4 ms)",
+ * measured from the previous call and from the first one.  Costs one clock
+ * read when debug logging is off.
+ */
+void util_log_phase(const char *what);
+
 /* ---- string lists (NULL-terminated char **) ----------------------------- */
 
 char **util_strv_free(char **l);

@@ -771,3 +771,56 @@ TEST(shared_and_cyclic_subkeys)
 	ASSERT_OK(util_write_file_atomic(cycle, buf, len));
 	assert_export_loops(cycle, "cycle");
 }
+
+/* Keys with many subkeys are looked up through a sorted cache: hits in any
+ * case, misses between and beyond the names, and the cache follows keys
+ * created and deleted by edits on the same open handle. */
+TEST(lookup_under_big_keys)
+{
+	_cleanup_free_ char *seed = hive_test_seed(), *out = NULL;
+	_cleanup_(hive_freep) struct hive *h = NULL;
+	struct hive_edits l = {0};
+	size_t failed = SIZE_MAX;
+	uint32_t dw;
+	char key[64];
+
+	/* 100 subkeys, made in an order that is not the sorted one */
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "Big\\Svc%03u", (i * 37) % 100);
+		ASSERT_OK(
+		        hive_edits_set_dword(&l, key, "Start", (i * 37) % 100));
+	}
+	out = apply_and_commit(seed, &l);
+	hive_edits_done(&l);
+
+	ASSERT_OK(hive_open(out, HIVE_OPEN_WRITE, &h));
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key),
+		         i % 2 ? "BIG\\svc%03u" : "big\\SVC%03u", i);
+		ASSERT_OK(hive_get_dword(h, key, "Start", &dw));
+		ASSERT_EQ(dw, i);
+	}
+	ASSERT_ERR(hive_key_exists(h, "Big\\Svc"), -ENOENT);
+	ASSERT_ERR(hive_key_exists(h, "Big\\Svc0505"), -ENOENT);
+	ASSERT_ERR(hive_key_exists(h, "Big\\Svc100"), -ENOENT);
+	ASSERT_ERR(hive_key_exists(h, "Big\\AAA"), -ENOENT);
+	ASSERT_ERR(hive_key_exists(h, "Big\\zzz"), -ENOENT);
+
+	/* the cache of Big is filled now: create and delete through it */
+	ASSERT_OK(hive_edits_set_dword(&l, "Big\\Svc100", "Start", 100));
+	ASSERT_OK(hive_edits_set_dword(&l, "Big\\Svc050\\Sub", "Start", 7));
+	ASSERT_OK(hive_edits_delete_key(&l, "Big\\Svc042"));
+	ASSERT_OK(hive_edits_set_dword(&l, "Big\\Svc042", "Start", 4242));
+	ASSERT_OK(hive_edits_delete_key(&l, "Big\\Svc043"));
+	ASSERT_OK(hive_apply_edits(h, l.v, l.n, &failed));
+	hive_edits_done(&l);
+	ASSERT_OK(hive_get_dword(h, "big\\svc100", "Start", &dw));
+	ASSERT_EQ(dw, 100u);
+	ASSERT_OK(hive_get_dword(h, "Big\\Svc050\\SUB", "Start", &dw));
+	ASSERT_EQ(dw, 7u);
+	ASSERT_OK(hive_get_dword(h, "Big\\Svc042", "Start", &dw));
+	ASSERT_EQ(dw, 4242u);
+	ASSERT_ERR(hive_key_exists(h, "Big\\Svc043"), -ENOENT);
+	ASSERT_OK(hive_get_dword(h, "Big\\Svc044", "Start", &dw));
+	ASSERT_EQ(dw, 44u);
+}
