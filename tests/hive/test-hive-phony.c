@@ -806,18 +806,21 @@ TEST(lookup_under_big_keys)
 	ASSERT_ERR(hive_key_exists(h, "Big\\AAA"), -ENOENT);
 	ASSERT_ERR(hive_key_exists(h, "Big\\zzz"), -ENOENT);
 
-	/* the cache of Big is filled now: create and delete through it */
+	/* the cache of Big is filled now: create through it ... */
 	ASSERT_OK(hive_edits_set_dword(&l, "Big\\Svc100", "Start", 100));
 	ASSERT_OK(hive_edits_set_dword(&l, "Big\\Svc050\\Sub", "Start", 7));
-	ASSERT_OK(hive_edits_delete_key(&l, "Big\\Svc042"));
-	ASSERT_OK(hive_edits_set_dword(&l, "Big\\Svc042", "Start", 4242));
-	ASSERT_OK(hive_edits_delete_key(&l, "Big\\Svc043"));
 	ASSERT_OK(hive_apply_edits(h, l.v, l.n, &failed));
 	hive_edits_done(&l);
 	ASSERT_OK(hive_get_dword(h, "big\\svc100", "Start", &dw));
 	ASSERT_EQ(dw, 100u);
 	ASSERT_OK(hive_get_dword(h, "Big\\Svc050\\SUB", "Start", &dw));
 	ASSERT_EQ(dw, 7u);
+	/* ... and delete */
+	ASSERT_OK(hive_edits_delete_key(&l, "Big\\Svc042"));
+	ASSERT_OK(hive_edits_set_dword(&l, "Big\\Svc042", "Start", 4242));
+	ASSERT_OK(hive_edits_delete_key(&l, "Big\\Svc043"));
+	ASSERT_OK(hive_apply_edits(h, l.v, l.n, &failed));
+	hive_edits_done(&l);
 	ASSERT_OK(hive_get_dword(h, "Big\\Svc042", "Start", &dw));
 	ASSERT_EQ(dw, 4242u);
 	ASSERT_ERR(hive_key_exists(h, "Big\\Svc043"), -ENOENT);
