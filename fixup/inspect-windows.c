@@ -703,6 +703,14 @@ fixup_inspect_windows(struct fixup_volume *v, struct fixup_guest *g)
 	    (r = boot_driver_fact(&c)) < 0 || (r = platform_fact(&c)) < 0 ||
 	    (r = arch_fact(&c)) < 0 || (r = version_facts(&c)) < 0)
 		goto out;
+	/* The plan reads the same hive: hand it over. */
+	g->system_copy = util_path_join(c.tmpdir, "SYSTEM");
+	if (!g->system_copy) {
+		r = -ENOMEM;
+		goto out;
+	}
+	g->tmpdir = TAKE_PTR(c.tmpdir);
+	g->system_hive = TAKE_PTR(c.system);
 	r = 1;
 out:
 	hive_free(c.system);

@@ -5,21 +5,10 @@
  * from the disk rather than the guest (disk.style, firmware).  See
  * inspect.h for the fact names.
  */
+#include "hive.h"
 #include "inspect.h"
 #include "util.h"
 #include "volume.h"
-
-void
-fixup_guests_free(struct fixup_guest *g, size_t n)
-{
-	for (size_t i = 0; g && i < n; i++) {
-		free(g[i].root);
-		free(g[i].systemroot);
-		util_strmap_free(g[i].facts);
-		util_strv_free(g[i].warnings);
-	}
-	free(g);
-}
 
 static void
 guest_done(struct fixup_guest *g)
@@ -28,7 +17,20 @@ guest_done(struct fixup_guest *g)
 	free(g->systemroot);
 	util_strmap_free(g->facts);
 	util_strv_free(g->warnings);
+	hive_free(g->system_hive);
+	free(g->system_copy);
+	if (g->tmpdir)
+		(void)util_rm_rf(g->tmpdir);
+	free(g->tmpdir);
 	*g = (struct fixup_guest){0};
+}
+
+void
+fixup_guests_free(struct fixup_guest *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++)
+		guest_done(&g[i]);
+	free(g);
 }
 
 static int

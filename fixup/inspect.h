@@ -41,12 +41,21 @@
 /* Hives larger than this are refused (they are copied into memory). */
 #define FIXUP_HIVE_MAX (512u * 1024 * 1024)
 
+struct hive;
+
 struct fixup_guest {
 	char *root;                  /* "partition 2", "disk" or "dir" */
 	struct fixup_volume *volume; /* the root volume, owned by the image */
 	char *systemroot;            /* Windows: real-case "/Windows"; "/" */
 	struct util_strmap *facts;
 	char **warnings; /* things the user should know (missing SOFTWARE) */
+	/* Windows: the private host copy of the SYSTEM hive inspection read
+	 * (in tmpdir) and its read-only handle, kept for the plan so that the
+	 * 10+ MiB hive is fetched and parsed once.  The copy is the hive as
+	 * it was when inspected. */
+	char *tmpdir;
+	char *system_copy;
+	struct hive *system_hive;
 };
 
 /*

@@ -17,6 +17,7 @@ struct win_ctx {
 	char *system_path;        /* real-case guest path of SYSTEM */
 	char *software_path;      /* guest path of SOFTWARE */
 	struct hive *system_ro;   /* original SYSTEM (private copy) */
+	bool system_ro_borrowed;  /* system_ro is in->system_hive */
 	struct hive *software_ro; /* original SOFTWARE, once needed */
 	struct drivers_target target;
 	bool driver_database;

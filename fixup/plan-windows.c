@@ -15,7 +15,8 @@
 void
 win_ctx_done(struct win_ctx *w)
 {
-	hive_freep(&w->system_ro);
+	if (!w->system_ro_borrowed)
+		hive_freep(&w->system_ro);
 	hive_freep(&w->software_ro);
 	drivers_store_freep(&w->store);
 	free(w->systemroot);
@@ -133,12 +134,17 @@ win_ctx_init(struct win_ctx *w, const struct fixup_plan_input *in,
 		return -ENOMEM;
 	/* Read handle on the original SYSTEM hive for scans. */
 	struct fixup_op *op;
-	r = fixup_plan_hive_op(p, in->root, "SYSTEM", w->system_path, NULL,
-	                       &op);
+	r = fixup_plan_hive_op_from(p, in->root, "SYSTEM", w->system_path, NULL,
+	                            in->system_copy, &op);
 	if (r < 0)
 		return log_error_errno(r,
 		                       "Failed to read the SYSTEM hive %s: %m",
 		                       w->system_path);
+	if (in->system_hive) {
+		w->system_ro = in->system_hive;
+		w->system_ro_borrowed = true;
+		return 0;
+	}
 	r = hive_open(op->hive_before, 0, &w->system_ro);
 	if (r < 0)
 		return log_error_errno(r,

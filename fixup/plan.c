@@ -223,10 +223,44 @@ plan_tmpdir(struct fixup_plan *p)
 	return util_mkdtemp("plan", &p->tmpdir);
 }
 
+/* A second name for a private host copy; a copy when it cannot link. */
+static int
+link_or_copy(const char *from, const char *to)
+{
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	size_t len;
+	int r;
+
+	if (link(from, to) == 0)
+		return 0;
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+		return -errno;
+	r = util_read_file(from, FIXUP_MAX_HIVE_FILE, &buf, &len);
+	if (r < 0)
+		return r;
+	f = fopen(to, "wxe");
+	if (!f)
+		return -errno;
+	if (len > 0 && fwrite(buf, 1, len, f) != len)
+		return -EIO;
+	return fflush(f) != 0 ? -errno : 0;
+}
+
 int
 fixup_plan_hive_op(struct fixup_plan *p, struct fixup_volume *v,
                    const char *hive_name, const char *path, const char *origin,
                    struct fixup_op **ret)
+{
+	return fixup_plan_hive_op_from(p, v, hive_name, path, origin, NULL,
+	                               ret);
+}
+
+int
+fixup_plan_hive_op_from(struct fixup_plan *p, struct fixup_volume *v,
+                        const char *hive_name, const char *path,
+                        const char *origin, const char *host_copy,
+                        struct fixup_op **ret)
 {
 	_cleanup_free_ char *before = NULL, *after = NULL;
 	struct fixup_op *op;
@@ -253,7 +287,8 @@ fixup_plan_hive_op(struct fixup_plan *p, struct fixup_volume *v,
 	    util_asprintf(&after, "%s/%s.%zu.new", p->tmpdir, hive_name,
 	                  p->n_ops) < 0)
 		return -ENOMEM;
-	r = fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, before);
+	r = host_copy ? link_or_copy(host_copy, before)
+	              : fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, before);
 	if (r < 0)
 		return r;
 	r = fixup_plan_add_op(p, FIXUP_OP_HIVE, path, origin, &op);
@@ -403,7 +438,8 @@ finalize_hives(struct fixup_plan *p)
 			        e->key,
 			        hive_last_error(h) ? hive_last_error(h) : "%m");
 		}
-		r = hive_commit(h, op->hive_tmp);
+		/* a private scratch copy, like hive_before */
+		r = hive_commit_full(h, op->hive_tmp, HIVE_COMMIT_NO_SYNC);
 		if (r < 0)
 			return log_error_errno(r, "Failed to write hive %s: %m",
 			                       op->hive_tmp);

@@ -102,6 +102,11 @@ struct fixup_plan_input {
 	char *const *stores; /* driver stores (-d), may be NULL */
 	const char *cache;   /* patch cache (-p), may be NULL */
 	char *const *force;  /* problems to downgrade: names or "all" */
+	/* Optional, from inspection (struct fixup_guest): a host copy of the
+	 * guest's SYSTEM hive and a read-only handle on it, used instead of
+	 * fetching and parsing the hive again.  Borrowed. */
+	const char *system_copy;
+	struct hive *system_hive;
 };
 
 /* Builds the plan.  Problems (missing drivers, files) are not errors: they
@@ -137,6 +142,12 @@ int fixup_plan_record(struct fixup_plan *p, const char *origin, const char *fmt,
 int fixup_plan_hive_op(struct fixup_plan *p, struct fixup_volume *v,
                        const char *hive_name, const char *path,
                        const char *origin, struct fixup_op **ret);
+/* The same, taking the "before" copy from host_copy (a private copy of the
+ * same file made earlier, e.g. by inspection) instead of the volume. */
+int fixup_plan_hive_op_from(struct fixup_plan *p, struct fixup_volume *v,
+                            const char *hive_name, const char *path,
+                            const char *origin, const char *host_copy,
+                            struct fixup_op **ret);
 /* Replace/create a text file: records old and new bytes; no-op when equal. */
 int fixup_plan_write_file(struct fixup_plan *p, struct fixup_volume *v,
                           const char *path, const char *origin,

@@ -140,6 +140,8 @@ fixup_session_plan(struct fixup_session *s,
 	        .stores = o->stores,
 	        .cache = o->cache,
 	        .force = o->force,
+	        .system_copy = s->guest->system_copy,
+	        .system_hive = s->guest->system_hive,
 	};
 	fixup_clear_error(); /* no stale detail in the message below */
 	r = fixup_plan_build(&in, &s->plan);

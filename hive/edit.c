@@ -529,6 +529,12 @@ hive_apply_edits(struct hive *h, const struct hive_edit *edits, size_t n,
 int
 hive_commit(struct hive *h, const char *new_path)
 {
+	return hive_commit_full(h, new_path, 0);
+}
+
+int
+hive_commit_full(struct hive *h, const char *new_path, unsigned flags)
+{
 	struct stat a, b;
 	int fd, r;
 
@@ -551,6 +557,8 @@ hive_commit(struct hive *h, const char *new_path)
 	if (hivex_commit(h->hx, new_path, 0) < 0)
 		return hive_hivex_error(h, errno, "Failed to write hive to",
 		                        new_path);
+	if (flags & HIVE_COMMIT_NO_SYNC)
+		return 0;
 	fd = open(new_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0) {
 		r = -errno;

@@ -205,6 +205,12 @@ int hive_apply_edits(struct hive *h, const struct hive_edit *edits, size_t n,
  * fsync'ed), which must not be the open file (-EINVAL); the caller moves
  * it into place. */
 int hive_commit(struct hive *h, const char *new_path);
+enum {
+	/* no fsync: new_path is a scratch copy that nobody needs after a
+	 * crash (imgfix's plan writes the hive to the image itself later) */
+	HIVE_COMMIT_NO_SYNC = 1 << 0,
+};
+int hive_commit_full(struct hive *h, const char *new_path, unsigned flags);
 
 /* ---- export and diff ---------------------------------------------------- */
 
