@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -62,24 +63,80 @@ now_iso(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The bytes an op leaves in its file (NULL for removals). */
-static int
-op_content(const struct fixup_op *op, char **ret, size_t *ret_len)
+/* The bytes an op leaves in its file: in the op, or a host file mapped
+ * read-only (a hive is 10+ MiB: no copy into fresh heap pages). */
+struct content {
+	const char *data;
+	size_t len;
+	void *map;
+	size_t map_len;
+	char *owned;
+};
+
+static void
+content_done(struct content *c)
 {
+	if (c->map)
+		(void)munmap(c->map, c->map_len);
+	free(c->owned);
+	*c = (struct content){0};
+}
+
+static int
+content_map(const char *path, size_t max, struct content *c)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	if (st.st_size == 0) {
+		c->data = "";
+		return 0;
+	}
+	c->map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+	              MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (c->map == MAP_FAILED) {
+		c->map = NULL;
+		return -errno;
+	}
+	c->map_len = (size_t)st.st_size;
+	c->data = c->map;
+	c->len = c->map_len;
+	return 0;
+}
+
+/* The bytes an op leaves in its file (none for removals). */
+static int
+op_content(const struct fixup_op *op, struct content *ret)
+{
+	*ret = (struct content){.data = ""};
 	switch (op->kind) {
-	case FIXUP_OP_PUT_FILE:
-		return util_read_file(op->source, FIXUP_MAX_PUT_FILE, ret,
-		                      ret_len);
+	case FIXUP_OP_PUT_FILE: {
+		/* read, not mapped: a store file truncated meanwhile must not
+		 * be a SIGBUS */
+		int r = util_read_file(op->source, FIXUP_MAX_PUT_FILE,
+		                       &ret->owned, &ret->len);
+
+		if (r < 0)
+			return r;
+		ret->data = ret->owned;
+		return 0;
+	}
 	case FIXUP_OP_HIVE:
-		return util_read_file(op->hive_tmp, FIXUP_MAX_HIVE_FILE, ret,
-		                      ret_len);
+		/* the plan's private scratch file */
+		return content_map(op->hive_tmp, FIXUP_MAX_HIVE_FILE, ret);
 	case FIXUP_OP_WRITE_FILE:
-		*ret = util_strndup0((const char *)op->data, op->len);
-		*ret_len = op->len;
-		return *ret ? 0 : -ENOMEM;
+		ret->data = (const char *)op->data;
+		ret->len = op->len;
+		return 0;
 	default:
-		*ret = NULL;
-		*ret_len = 0;
 		return 0;
 	}
 }
@@ -235,8 +292,8 @@ execute_op(struct fixup_volume *root, const struct fixup_op *op,
            struct fixup_apply_result *res)
 {
 	struct fixup_volume *v = op->vol ? op->vol : root;
-	_cleanup_free_ char *buf = NULL, *parent = NULL;
-	size_t len;
+	_cleanup_free_ char *parent = NULL;
+	struct content c;
 	int r;
 
 	r = fault_point();
@@ -256,36 +313,40 @@ execute_op(struct fixup_volume *root, const struct fixup_op *op,
 	default:
 		break;
 	}
-	r = op_content(op, &buf, &len);
+	r = op_content(op, &c);
 	if (r < 0)
 		return log_error_errno(r,
 		                       "Failed to read the new content of %s: "
 		                       "%m",
 		                       op->path);
 	parent = parent_of(op->path);
-	if (!parent)
-		return -ENOMEM;
-	r = fixup_volume_mkdir_p(v, parent);
-	if (r < 0)
-		return log_error_errno(r, "Failed to create %s: %m", parent);
-	r = fixup_volume_write_file(v, op->path, buf, len);
+	r = parent ? fixup_volume_mkdir_p(v, parent) : -ENOMEM;
+	if (r < 0) {
+		content_done(&c);
+		return log_error_errno(r, "Failed to create %s: %m",
+		                       parent ? parent : op->path);
+	}
+	r = fixup_volume_write_file(v, op->path, c.data, c.len);
+	content_done(&c);
 	if (r < 0)
 		return log_error_errno(r, "Failed to write %s: %m", op->path);
 	res->files_written++;
 	return 0;
 }
 
-/* Re-reads every touched file and compares it with what the plan wrote. */
+/* Re-reads every touched file and compares it with what the plan wrote.
+ * The file road records each file's SHA-256 after the fix in the journal;
+ * the raw road's undo log has checksums of every written extent instead. */
 static int
 verify(struct fixup_image *img, const size_t *op_vol,
-       const struct fixup_plan *p, struct journal *j)
+       const struct fixup_plan *p, struct journal *j, bool raw)
 {
 	for (size_t i = 0; i < j->n_files; i++) {
 		struct journal_file *f = &j->files[i];
-		_cleanup_free_ char *buf = NULL, *want = NULL;
+		_cleanup_free_ char *buf = NULL;
 		const struct fixup_op *last = NULL;
 		struct fixup_volume *v;
-		size_t len, wlen;
+		size_t len;
 		int r;
 
 		r = fixup_image_open_volume(img, f->volume, &v);
@@ -314,17 +375,24 @@ verify(struct fixup_image *img, const size_t *op_vol,
 			    streq(p->ops[k].path, f->path))
 				last = &p->ops[k];
 		if (last && last->kind != FIXUP_OP_REMOVE) {
-			r = op_content(last, &want, &wlen);
+			struct content want;
+			bool same;
+
+			r = op_content(last, &want);
 			if (r < 0)
 				return r;
-			if (wlen != len || memcmp(want, buf, len) != 0)
+			same = want.len == len &&
+			       memcmp(want.data, buf, len) == 0;
+			content_done(&want);
+			if (!same)
 				return log_error_errno(
 				        -EIO,
 				        "Verification failed: %s does not "
 				        "hold what was written.",
 				        f->path);
 		}
-		util_sha256_hex(buf, len, f->sha_after);
+		if (!raw)
+			util_sha256_hex(buf, len, f->sha_after);
 	}
 	return 0;
 }
@@ -430,7 +498,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	util_log_phase("apply: commit");
 
 	/* 4. Verify by reading everything back (volumes are reopened). */
-	r = verify(img, op_vol, p, &j);
+	r = verify(img, op_vol, p, &j, raw);
 	if (r < 0)
 		goto finish;
 	util_log_phase("apply: verify");

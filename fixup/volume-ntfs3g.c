@@ -496,6 +496,82 @@ n3_read_file(struct fixup_volume *v, const char *path, size_t max, char **ret,
 }
 
 static int
+pwrite_full(ntfs_attr *na, size_t off, const uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		s64 n = ntfs_attr_pwrite(na, (s64)(off + done),
+		                         (s64)(len - done), buf + done);
+
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+#define DELTA_BLOCK 4096u
+#define DELTA_CHUNK (256u * 1024)
+
+/*
+ * Rewrites a plain non-resident $DATA in place, writing only the 4 KiB
+ * blocks whose bytes change; the allocation is kept and growing allocates
+ * the tail only.  A registry hive edit changes a few percent of a 10+ MiB
+ * file: the overlay, the undo log and the commit stay proportional to the
+ * change, and no cluster search runs over a big volume's bitmap.
+ */
+static int
+write_delta(ntfs_attr *na, const uint8_t *buf, size_t len)
+{
+	_cleanup_free_ uint8_t *cur = NULL;
+	size_t old = (size_t)na->data_size, same;
+	int r;
+
+	if (len != old && ntfs_attr_truncate(na, (s64)len) < 0)
+		return -errno;
+	same = MIN(old, len);
+	cur = malloc(DELTA_CHUNK);
+	if (!cur)
+		return -ENOMEM;
+	for (size_t off = 0; off < same; off += DELTA_CHUNK) {
+		size_t n = MIN((size_t)DELTA_CHUNK, same - off), got = 0;
+
+		while (got < n) {
+			s64 k = ntfs_attr_pread(na, (s64)(off + got),
+			                        (s64)(n - got), cur + got);
+
+			if (k < 0)
+				return -errno;
+			if (k == 0)
+				return -EIO;
+			got += (size_t)k;
+		}
+		for (size_t b = 0; b < n;) {
+			size_t e;
+
+			if (memcmp(cur + b, buf + off + b,
+			           MIN(DELTA_BLOCK, n - b)) == 0) {
+				b += DELTA_BLOCK;
+				continue;
+			}
+			/* a run of changed blocks: one write */
+			for (e = b + DELTA_BLOCK;
+			     e < n && memcmp(cur + e, buf + off + e,
+			                     MIN(DELTA_BLOCK, n - e)) != 0;
+			     e += DELTA_BLOCK)
+				;
+			e = MIN(e, n);
+			r = pwrite_full(na, off + b, buf + off + b, e - b);
+			if (r < 0)
+				return r;
+			b = e;
+		}
+	}
+	return len > same ? pwrite_full(na, same, buf + same, len - same) : 0;
+}
+
+static int
 write_data(ntfs_inode *ni, const void *buf, size_t len)
 {
 	_cleanup_(attr_closep) ntfs_attr *na = NULL;
@@ -512,6 +588,16 @@ write_data(ntfs_inode *ni, const void *buf, size_t len)
 	}
 	if (!na)
 		return -errno;
+	if (NAttrNonResident(na) && na->data_size >= 0 &&
+	    !(na->data_flags &
+	      (ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE | ATTR_IS_ENCRYPTED))) {
+		int r = write_delta(na, buf, len);
+
+		if (r < 0)
+			return r;
+		ntfs_inode_update_times(ni, NTFS_UPDATE_MCTIME);
+		return 0;
+	}
 	if (ntfs_attr_truncate(na, 0) < 0)
 		return -errno;
 	while (done < len) {
