@@ -201,18 +201,35 @@ walk(struct drivers_store *s, struct store_root *root, int dfd,
 	while ((de = readdir(d))) {
 		struct stat st;
 		_cleanup_free_ char *rel = NULL;
+		mode_t type;
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		/* d_type saves a stat per file (a store has thousands);
+		 * symlinks are not followed either way */
+		switch (de->d_type) {
+		case DT_DIR:
+			type = S_IFDIR;
+			break;
+		case DT_REG:
+			type = S_IFREG;
+			break;
+		case DT_UNKNOWN:
+			if (fstatat(dirfd(d), de->d_name, &st,
+			            AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			type = st.st_mode & S_IFMT;
+			break;
+		default:
 			continue;
+		}
 		rel = *prefix ? util_path_join(prefix, de->d_name)
 		              : strdup(de->d_name);
 		if (!rel) {
 			r = -ENOMEM;
 			break;
 		}
-		if (S_ISDIR(st.st_mode)) {
+		if (type == S_IFDIR) {
 			int fd = openat(dirfd(d), de->d_name,
 			                O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 			                        O_CLOEXEC);
@@ -222,7 +239,7 @@ walk(struct drivers_store *s, struct store_root *root, int dfd,
 			r = walk(s, root, fd, rel, depth + 1, ret_error);
 			if (r < 0)
 				break;
-		} else if (S_ISREG(st.st_mode)) {
+		} else if (type == S_IFREG) {
 			struct store_file *f;
 
 			if (s->total_files >= DRIVERS_MAX_STORE_FILES) {

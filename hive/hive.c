@@ -332,6 +332,45 @@ kids_forget(struct hive *h, hive_node_h parent)
 		}
 }
 
+/* After child = hivex_node_add_child(parent, ...): no other key moves,
+ * so the new child goes into parent's cached list (if any) in order. */
+static void
+kids_added(struct hive *h, hive_node_h parent, hive_node_h child)
+{
+	for (size_t i = 0; i < h->n_kids; i++) {
+		struct hive_kids *k = &h->kids[i];
+		hive_node_h *nodes;
+		char **names, *dup;
+		size_t at = k->n;
+
+		if (k->parent != parent)
+			continue;
+		dup = hivex_node_name(h->hx, child);
+		nodes = realloc(k->nodes, (k->n + 1) * sizeof(*nodes));
+		if (nodes)
+			k->nodes = nodes;
+		names = realloc(k->names, (k->n + 2) * sizeof(*names));
+		if (names)
+			k->names = names;
+		if (!dup || !nodes || !names) {
+			free(dup);
+			kids_forget(h, parent);
+			return;
+		}
+		/* after equal names: the older key keeps winning lookups */
+		while (at > 0 && strcasecmp(k->names[at - 1], dup) > 0)
+			at--;
+		memmove(k->nodes + at + 1, k->nodes + at,
+		        (k->n - at) * sizeof(*k->nodes));
+		memmove(k->names + at + 1, k->names + at,
+		        (k->n - at + 1) * sizeof(*k->names));
+		k->nodes[at] = child;
+		k->names[at] = dup;
+		k->n++;
+		return;
+	}
+}
+
 struct kid {
 	char *name;
 	hive_node_h node;
@@ -545,13 +584,15 @@ hive_lookup_create(struct hive *h, const char *key, hive_node_h *ret)
 			r = check_new_name(h, *p, key);
 			if (r < 0)
 				return r;
-			/* only node's list changes: no key moves */
-			kids_forget(h, node);
 			errno = 0;
 			child = hivex_node_add_child(h->hx, node, *p);
-			if (child == 0)
+			if (child == 0) {
+				kids_forget(h, node);
 				return hive_hivex_error(
 				        h, errno, "Failed to create key", key);
+			}
+			/* only node's list changes: no key moves */
+			kids_added(h, node, child);
 			node = child;
 		} else if (r < 0)
 			return r;
