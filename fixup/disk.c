@@ -317,6 +317,74 @@ fixup_disk_pread(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+static bool
+range_clean(const struct fixup_disk *d, uint64_t off, size_t len)
+{
+	if (d->n_blocks == 0 || len == 0)
+		return true;
+	for (uint64_t no = off / FIXUP_DISK_BLOCK;
+	     no <= (off + len - 1) / FIXUP_DISK_BLOCK; no++)
+		if (block_find(d, no))
+			return false;
+	return true;
+}
+
+/* Through a bounce buffer (overlay, or no copy_file_range). */
+static int
+copy_bounce(struct fixup_disk *d, uint64_t off, size_t len, int fd,
+            uint64_t fd_off)
+{
+	_cleanup_free_ uint8_t *buf = malloc(MIN(len, (size_t)EXTENT_MAX));
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	while (len > 0) {
+		size_t n = MIN(len, (size_t)EXTENT_MAX);
+
+		r = fixup_disk_pread(d, buf, n, off);
+		if (r < 0)
+			return r;
+		r = write_full(fd, buf, n, fd_off);
+		if (r < 0)
+			return r;
+		off += n;
+		fd_off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+fixup_disk_copy_to_fd(struct fixup_disk *d, uint64_t off, size_t len, int fd,
+                      uint64_t fd_off)
+{
+	if (off > d->size || len > d->size - off)
+		return -EIO;
+	if (len == 0)
+		return 0;
+	if (!range_clean(d, off, len))
+		return copy_bounce(d, off, len, fd, fd_off);
+	while (len > 0) {
+		loff_t in = (loff_t)off, out = (loff_t)fd_off;
+		ssize_t n = copy_file_range(d->fd, &in, fd, &out, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EXDEV || errno == EINVAL ||
+		              errno == ENOSYS || errno == EOPNOTSUPP))
+			return copy_bounce(d, off, len, fd, fd_off);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO; /* the image shrank under us */
+		off += (size_t)n;
+		fd_off += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int
 fixup_disk_pwrite(struct fixup_disk *d, const void *buf, size_t len,
                   uint64_t off)

@@ -53,6 +53,13 @@ int fixup_disk_pread(struct fixup_disk *d, void *buf, size_t len, uint64_t off);
 int fixup_disk_pwrite(struct fixup_disk *d, const void *buf, size_t len,
                       uint64_t off);
 
+/* Copies len bytes at off, as fixup_disk_pread() sees them, to fd at
+ * fd_off.  Clean ranges are copied in the kernel (copy_file_range: no
+ * trip through user memory); dirty ones from the overlay.  -EIO beyond
+ * the end of the image. */
+int fixup_disk_copy_to_fd(struct fixup_disk *d, uint64_t off, size_t len,
+                          int fd, uint64_t fd_off);
+
 /* Number of dirty bytes in the overlay (whole blocks). */
 uint64_t fixup_disk_dirty_bytes(const struct fixup_disk *d);
 /* Drops the overlay (dry run). */

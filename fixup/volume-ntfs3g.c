@@ -571,6 +571,76 @@ write_delta(ntfs_attr *na, const uint8_t *buf, size_t len)
 	return len > same ? pwrite_full(na, same, buf + same, len - same) : 0;
 }
 
+/*
+ * copy_out of a plain non-resident $DATA: its runs are copied from the
+ * image to fd in the kernel (a hive is 10+ MiB: no page-faulting it into
+ * a fresh buffer and writing it out again).  Holes and the part beyond
+ * the initialized size stay holes of fd (zeros).  Compressed, encrypted,
+ * sparse-flagged and resident data: -EOPNOTSUPP (read_file does it).
+ */
+static int
+n3_copy_out(struct fixup_volume *v, const char *path, size_t max, int fd)
+{
+	_cleanup_(inode_closep) ntfs_inode *ni = NULL;
+	_cleanup_(attr_closep) ntfs_attr *na = NULL;
+	ntfs_volume *vol = vol_of(v);
+	struct ntfs3g_dev *d = vol->dev->d_private;
+	unsigned bits = vol->cluster_size_bits;
+	uint64_t init, want = 0;
+	int r = open_inode(v, path, &ni);
+
+	if (r < 0)
+		return r;
+	if (is_dir(ni))
+		return -EISDIR;
+	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na)
+		return -errno;
+	if (!NAttrNonResident(na) ||
+	    (na->data_flags &
+	     (ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE | ATTR_IS_ENCRYPTED)))
+		return -EOPNOTSUPP;
+	if (na->data_size < 0 || na->initialized_size < 0)
+		return -EBADMSG;
+	if ((uint64_t)na->data_size > max)
+		return -EFBIG;
+	if (ntfs_attr_map_whole_runlist(na) < 0)
+		return -errno;
+	init = MIN((uint64_t)na->initialized_size, (uint64_t)na->data_size);
+	for (const runlist_element *rl = na->rl; rl && rl->length; rl++) {
+		uint64_t voff, len, doff;
+
+		if (rl->vcn < 0 || rl->length < 0 ||
+		    (uint64_t)rl->vcn > (UINT64_MAX >> bits) ||
+		    (uint64_t)rl->length > (UINT64_MAX >> bits))
+			return -EBADMSG;
+		voff = (uint64_t)rl->vcn << bits;
+		if (voff >= init)
+			break;
+		/* runs follow each other: anything else is corrupt */
+		if (voff != want)
+			return -EBADMSG;
+		len = MIN((uint64_t)rl->length << bits, init - voff);
+		want = voff + ((uint64_t)rl->length << bits);
+		if (rl->lcn == LCN_HOLE)
+			continue;
+		if (rl->lcn < 0 || (uint64_t)rl->lcn > (d->size >> bits))
+			return -EBADMSG;
+		doff = (uint64_t)rl->lcn << bits;
+		if (doff > d->size || len > d->size - doff)
+			return -EBADMSG; /* a run outside the partition */
+		r = fixup_disk_copy_to_fd(d->disk, d->start + doff, (size_t)len,
+		                          fd, voff);
+		if (r < 0)
+			return r;
+	}
+	if (want < init)
+		return -EBADMSG; /* runlist shorter than the data */
+	if (ftruncate(fd, (off_t)na->data_size) < 0)
+		return -errno;
+	return 0;
+}
+
 static int
 write_data(ntfs_inode *ni, const void *buf, size_t len)
 {
@@ -830,6 +900,7 @@ static const struct fixup_volume_ops ntfs3g_ops = {
         .list = n3_list,
         .read_file = n3_read_file,
         .read_at = n3_read_at,
+        .copy_out = n3_copy_out,
         .write_file = n3_write_file,
         .mkdir = n3_mkdir,
         .remove = n3_remove,

@@ -897,8 +897,32 @@ fixup_volume_copy_out(struct fixup_volume *v, const char *path, size_t max,
 	_cleanup_close_ int fd = -1;
 	size_t len, done = 0;
 	ssize_t n;
-	int r = fixup_volume_read_file(v, path, max, &buf, &len);
+	int r;
 
+	if (v->ops->copy_out) {
+		_cleanup_free_ char *real = NULL;
+
+		/* same path rules as read_file */
+		r = normalize_path(path, &real);
+		if (r < 0)
+			return r;
+		fd = open(host_path,
+		          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		          0600);
+		if (fd < 0)
+			return -errno;
+		r = v->ops->copy_out(v, real, max, fd);
+		if (r != -EOPNOTSUPP) {
+			if (r < 0) {
+				(void)unlink(host_path);
+				return r;
+			}
+			return close(TAKE_FD(fd)) < 0 ? -errno : 0;
+		}
+		close(TAKE_FD(fd));
+		(void)unlink(host_path);
+	}
+	r = fixup_volume_read_file(v, path, max, &buf, &len);
 	if (r < 0)
 		return r;
 	fd = open(host_path,

@@ -326,6 +326,11 @@ struct fixup_volume_ops {
 	                 char **ret, size_t *ret_len);
 	int (*read_at)(struct fixup_volume *v, const char *path, uint64_t off,
 	               void *buf, size_t len, size_t *ret_n);
+	/* Whole file into the empty host file fd (at most max bytes,
+	 * -EFBIG).  NULL or -EOPNOTSUPP (before writing anything): volume.c
+	 * goes through read_file. */
+	int (*copy_out)(struct fixup_volume *v, const char *path, size_t max,
+	                int fd);
 	/* See fixup_volume_write_file() for each backend's semantics. */
 	int (*write_file)(struct fixup_volume *v, const char *path,
 	                  const void *buf, size_t len);

@@ -260,16 +260,32 @@ TEST(ntfs_unclean)
 	ASSERT_STREQ(before, after);
 }
 
+/* read_file and copy_out (the kernel-side copy of the runs, through the
+ * overlay where it is dirty) both give want. */
 static void
 assert_file(struct fixup_volume *v, const char *path, const uint8_t *want,
             size_t len)
 {
-	_cleanup_free_ char *buf = NULL;
+	static unsigned n_copies;
+	_cleanup_free_ char *buf = NULL, *host = NULL, *name = NULL;
 	size_t n;
 
 	ASSERT_OK(fixup_volume_read_file(v, path, 16u << 20, &buf, &n));
 	ASSERT_EQ(n, len);
 	ASSERT_MEMEQ(buf, want, len);
+	free(buf);
+	buf = NULL;
+	ASSERT_OK(util_asprintf(&name, "copy-%u", n_copies++));
+	host = util_path_join(tests_tmpdir(), name);
+	ASSERT_NOT_NULL(host);
+	ASSERT_OK(fixup_volume_copy_out(v, path, 16u << 20, host));
+	ASSERT_OK(util_read_file(host, 16u << 20, &buf, &n));
+	ASSERT_EQ(n, len);
+	ASSERT_MEMEQ(buf, want, len);
+	ASSERT_ERR(fixup_volume_copy_out(v, path, len - 1, host), -EEXIST);
+	(void)unlink(host);
+	ASSERT_ERR(fixup_volume_copy_out(v, path, len - 1, host), -EFBIG);
+	ASSERT_ERR(access(host, F_OK), -1);
 }
 
 /* Rewriting a big existing file writes the changed blocks in place: the
@@ -297,6 +313,7 @@ TEST(ntfs_rewrite_in_place)
 	v = open_ntfs(img, FIXUP_OPEN_WRITE, &image);
 	d = fixup_image_disk(image);
 	ASSERT_NOT_NULL(d);
+	assert_file(v, "big.bin", data, len);
 	before = fixup_disk_dirty_bytes(d);
 
 	/* two bytes in two distant blocks change */
