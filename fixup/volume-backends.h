@@ -66,8 +66,9 @@ int fixup_volume_fs_uuid(struct fixup_volume *v, char **ret);
 struct fixup_guestfs;
 
 /*
- * Adds path (format: "raw", "qcow2", "vmdk", "vhdx", "vpc" ...; NULL =
- * let qemu detect it) to a new libguestfs handle and launches the
+ * Loads libguestfs (dlopen, on the first call: guestfs-dl.h), adds path
+ * (format: "raw", "qcow2", "vmdk", "vhdx", "vpc" ...; NULL = let qemu
+ * detect it) to a new libguestfs handle and launches the
  * appliance: KVM first, TCG when KVM cannot be used (or when
  * LIBGUESTFS_BACKEND_SETTINGS already says force_tcg).  Launch progress is
  * shown through util/progress (terminal only).  keys: LUKS passphrases
@@ -76,8 +77,9 @@ struct fixup_guestfs;
  * read-write; FIXUP_OPEN_VERBOSE turns on libguestfs's verbose output.
  * The filesystems found (guestfs_list_filesystems, swap and unknown
  * skipped) are the image's "partitions", in that order.
- * Errors: -ENXIO (no appliance could start: the detail says why), -EINVAL
- * (libguestfs cannot open the image), -ENOMEM.
+ * Errors: -EOPNOTSUPP (libguestfs is not installed or too old: the detail
+ * names the library), -ENXIO (no appliance could start: the detail says
+ * why), -EINVAL (libguestfs cannot open the image), -ENOMEM.
  */
 int fixup_guestfs_open(const char *path, const char *format, char *const *keys,
                        unsigned flags, struct fixup_guestfs **ret);

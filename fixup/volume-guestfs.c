@@ -14,8 +14,13 @@
  * usable /dev/kvm) the handle is recreated with backend setting force_tcg.
  * Launch progress goes to util/progress (a line on a terminal only).
  *
+ * libguestfs is not linked: fixup_guestfs_open(), the only way to a
+ * handle, loads it first (guestfs-dl.h), and every call goes through its
+ * sym_guestfs_* pointers.  The other entry points need a handle or a
+ * volume of one, so libguestfs is loaded by the time they run.
+ *
  * Written against libguestfs 1.48 (Debian 12).  <guestfs.h> is included in
- * this file only.
+ * this file and guestfs-dl.{h,c} only.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -29,6 +34,7 @@
 
 #include <guestfs.h>
 
+#include "guestfs-dl.h"
 #include "util.h"
 #include "volume-backends.h"
 #include "volume.h"
@@ -71,7 +77,7 @@ static const struct fixup_volume_ops gfs_ops;
 static int
 gfs_errno(guestfs_h *g)
 {
-	int e = guestfs_last_errno(g);
+	int e = sym_guestfs_last_errno(g);
 
 	return e > 0 ? -e : -EIO;
 }
@@ -80,7 +86,7 @@ static int
 gfs_fail(struct fixup_guestfs *f, const char *what, const char *path)
 {
 	int r = gfs_errno(f->g);
-	const char *msg = guestfs_last_error(f->g);
+	const char *msg = sym_guestfs_last_error(f->g);
 
 	if (r == -ENOENT || r == -EEXIST || r == -ENOTDIR)
 		return r;
@@ -200,7 +206,7 @@ launch_watched(guestfs_h *g, bool *ret_timed_out)
 	int r;
 
 	watched = pthread_create(&t, NULL, watchdog_main, &w) == 0;
-	r = guestfs_launch(g);
+	r = sym_guestfs_launch(g);
 	if (watched) {
 		pthread_mutex_lock(&w.lock);
 		w.done = true;
@@ -224,42 +230,42 @@ env_forces_tcg(void)
 static int
 gfs_handle(struct fixup_guestfs *f, bool tcg)
 {
-	guestfs_h *g = guestfs_create();
+	guestfs_h *g = sym_guestfs_create();
 	int r;
 
 	if (!g)
 		return fixup_set_error(-ENOMEM,
 		                       "%s: cannot create a libguestfs handle",
 		                       f->path);
-	guestfs_set_error_handler(g, NULL, NULL);
+	sym_guestfs_set_error_handler(g, NULL, NULL);
 	if (f->flags & FIXUP_OPEN_VERBOSE) {
-		(void)guestfs_set_verbose(g, 1);
-		(void)guestfs_set_trace(g, 1);
+		(void)sym_guestfs_set_verbose(g, 1);
+		(void)sym_guestfs_set_trace(g, 1);
 	}
 	if (tcg) {
 		char *settings[] = {(char *)GFS_TCG_SETTING, NULL};
 
-		(void)guestfs_set_backend_settings(g, settings);
+		(void)sym_guestfs_set_backend_settings(g, settings);
 	}
-	r = guestfs_set_event_callback(g, gfs_event, GUESTFS_EVENT_PROGRESS, 0,
-	                               f);
+	r = sym_guestfs_set_event_callback(g, gfs_event, GUESTFS_EVENT_PROGRESS,
+	                                   0, f);
 	if (r < 0) {
-		guestfs_close(g);
+		sym_guestfs_close(g);
 		return -ENOMEM;
 	}
 	if (f->format)
-		r = guestfs_add_drive_opts(
+		r = sym_guestfs_add_drive_opts(
 		        g, f->path, GUESTFS_ADD_DRIVE_OPTS_FORMAT, f->format,
 		        GUESTFS_ADD_DRIVE_OPTS_READONLY, f->writable ? 0 : 1,
 		        -1);
 	else
-		r = guestfs_add_drive_opts(g, f->path,
-		                           GUESTFS_ADD_DRIVE_OPTS_READONLY,
-		                           f->writable ? 0 : 1, -1);
+		r = sym_guestfs_add_drive_opts(g, f->path,
+		                               GUESTFS_ADD_DRIVE_OPTS_READONLY,
+		                               f->writable ? 0 : 1, -1);
 	if (r < 0) {
 		r = fixup_set_error(-EINVAL, "%s: libguestfs cannot add it: %s",
-		                    f->path, guestfs_last_error(g));
-		guestfs_close(g);
+		                    f->path, sym_guestfs_last_error(g));
+		sym_guestfs_close(g);
 		return r;
 	}
 	f->g = g;
@@ -282,7 +288,7 @@ gfs_launch(struct fixup_guestfs *f)
 		(void)util_progress_start("guestfs appliance", GFS_LAUNCH_STEPS,
 		                          &f->progress);
 		if (tcg)
-			r = guestfs_launch(f->g);
+			r = sym_guestfs_launch(f->g);
 		else
 			r = launch_watched(f->g, &timed_out);
 		f->progress = util_progress_end(f->progress);
@@ -293,10 +299,10 @@ gfs_launch(struct fixup_guestfs *f)
 			                    "no answer within %u s with KVM",
 			                    kvm_timeout());
 		else if (!first)
-			first = strdup(guestfs_last_error(f->g)
-			                       ? guestfs_last_error(f->g)
+			first = strdup(sym_guestfs_last_error(f->g)
+			                       ? sym_guestfs_last_error(f->g)
 			                       : "unknown error");
-		guestfs_close(f->g);
+		sym_guestfs_close(f->g);
 		f->g = NULL;
 		if (tcg)
 			break;
@@ -325,7 +331,7 @@ gfs_unlock(struct fixup_guestfs *f, char *const *keys)
 
 	if (!keys || !*keys)
 		return 0;
-	fs = guestfs_list_filesystems(f->g);
+	fs = sym_guestfs_list_filesystems(f->g);
 	if (!fs)
 		return gfs_fail(f, "cannot list filesystems", NULL);
 	for (size_t i = 0; fs[i] && fs[i + 1]; i += 2) {
@@ -336,8 +342,8 @@ gfs_unlock(struct fixup_guestfs *f, char *const *keys)
 			continue;
 		snprintf(map, sizeof(map), "imgfix-luks%zu", opened);
 		STRV_FOREACH (k, keys)
-			if (guestfs_cryptsetup_open(f->g, fs[i], *k, map, -1) >=
-			    0) {
+			if (sym_guestfs_cryptsetup_open(f->g, fs[i], *k, map,
+			                                -1) >= 0) {
 				ok = true;
 				break;
 			}
@@ -353,7 +359,7 @@ gfs_unlock(struct fixup_guestfs *f, char *const *keys)
 		opened++;
 	}
 	util_strv_free(fs);
-	if (opened > 0 && guestfs_lvm_scan(f->g, 1) < 0)
+	if (opened > 0 && sym_guestfs_lvm_scan(f->g, 1) < 0)
 		return gfs_fail(f, "cannot activate LVM on the opened LUKS",
 		                "devices");
 	return 0;
@@ -362,7 +368,7 @@ gfs_unlock(struct fixup_guestfs *f, char *const *keys)
 static int
 gfs_discover(struct fixup_guestfs *f)
 {
-	char **devs = guestfs_list_devices(f->g);
+	char **devs = sym_guestfs_list_devices(f->g);
 	char **fs, **roots;
 
 	if (!devs || !devs[0]) {
@@ -373,7 +379,7 @@ gfs_discover(struct fixup_guestfs *f)
 	util_strv_free(devs);
 	if (!f->disk)
 		return -ENOMEM;
-	fs = guestfs_list_filesystems(f->g);
+	fs = sym_guestfs_list_filesystems(f->g);
 	if (!fs)
 		return gfs_fail(f, "cannot list filesystems", NULL);
 	for (size_t i = 0; fs[i] && fs[i + 1]; i += 2) {
@@ -393,7 +399,7 @@ gfs_discover(struct fixup_guestfs *f)
 	}
 	util_strv_free(fs);
 	/* Inspection: which filesystems are OS roots (none is fine). */
-	roots = guestfs_inspect_os(f->g);
+	roots = sym_guestfs_inspect_os(f->g);
 	f->roots = roots ? roots : calloc(1, sizeof(char *));
 	return f->roots ? 0 : -ENOMEM;
 }
@@ -406,6 +412,9 @@ fixup_guestfs_open(const char *path, const char *format, char *const *keys,
 	int r;
 
 	fixup_clear_error();
+	r = fixup_guestfs_dl_open();
+	if (r < 0)
+		return r;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -447,11 +456,11 @@ fixup_guestfs_close(struct fixup_guestfs *f)
 		return 0;
 	writable = f->writable;
 	if (f->g) {
-		if (f->mounted >= 0 && guestfs_umount_all(f->g) < 0)
+		if (f->mounted >= 0 && sym_guestfs_umount_all(f->g) < 0)
 			r = gfs_fail(f, "cannot unmount", "the filesystems");
-		if (guestfs_shutdown(f->g) < 0 && r == 0)
+		if (sym_guestfs_shutdown(f->g) < 0 && r == 0)
 			r = gfs_fail(f, "cannot shut the appliance down", NULL);
-		guestfs_close(f->g);
+		sym_guestfs_close(f->g);
 	}
 	util_progress_end(f->progress);
 	util_strv_free(f->devices);
@@ -487,14 +496,14 @@ fixup_guestfs_fstype(const struct fixup_guestfs *f, size_t i)
 static int
 mount_one(struct fixup_guestfs *f, const char *dev, const char *where)
 {
-	int r = f->writable ? guestfs_mount(f->g, dev, where)
-	                    : guestfs_mount_ro(f->g, dev, where);
+	int r = f->writable ? sym_guestfs_mount(f->g, dev, where)
+	                    : sym_guestfs_mount_ro(f->g, dev, where);
 
 	if (r < 0)
 		return fixup_set_error(
 		        gfs_errno(f->g),
 		        "%s (guestfs): cannot mount %s on %s: %s", f->path, dev,
-		        where, guestfs_last_error(f->g));
+		        where, sym_guestfs_last_error(f->g));
 	return 0;
 }
 
@@ -512,7 +521,7 @@ cmp_mountpoint(const void *a, const void *b)
 static int
 mount_submounts(struct fixup_guestfs *f, const char *root)
 {
-	char **mp = guestfs_inspect_get_mountpoints(f->g, root);
+	char **mp = sym_guestfs_inspect_get_mountpoints(f->g, root);
 	size_t n;
 	int r = 0;
 
@@ -532,7 +541,7 @@ mount_submounts(struct fixup_guestfs *f, const char *root)
 
 		if (streq(where, "/") || where[0] != '/')
 			continue;
-		if (guestfs_is_dir_opts(f->g, where, -1) <= 0)
+		if (sym_guestfs_is_dir_opts(f->g, where, -1) <= 0)
 			continue; /* fstab names a place the root lacks */
 		r = mount_one(f, dev, where);
 	}
@@ -555,9 +564,9 @@ gfs_mount(struct fixup_guestfs *f, size_t i)
 	if (f->mounted == (ssize_t)i)
 		return 0;
 	if (f->mounted >= 0) {
-		if (f->writable && guestfs_sync(f->g) < 0)
+		if (f->writable && sym_guestfs_sync(f->g) < 0)
 			return gfs_fail(f, "cannot sync", NULL);
-		if (guestfs_umount_all(f->g) < 0)
+		if (sym_guestfs_umount_all(f->g) < 0)
 			return gfs_fail(f, "cannot unmount", "the filesystems");
 		f->mounted = -1;
 	}
@@ -568,7 +577,7 @@ gfs_mount(struct fixup_guestfs *f, size_t i)
 	if (is_root(f, f->devices[i])) {
 		r = mount_submounts(f, f->devices[i]);
 		if (r < 0) {
-			(void)guestfs_umount_all(f->g);
+			(void)sym_guestfs_umount_all(f->g);
 			f->mounted = -1;
 			return r;
 		}
@@ -611,31 +620,34 @@ fill_part(struct fixup_guestfs *f, const char *dev, const char *style, int num,
 		p->start = gp->part_start;
 		p->size = gp->part_size;
 	} else {
-		size = guestfs_blockdev_getsize64(f->g, dev);
+		size = sym_guestfs_blockdev_getsize64(f->g, dev);
 		p->size = size > 0 ? (uint64_t)size : 0;
 	}
 	if (num > 0 && streq(style, "msdos")) {
-		int id = guestfs_part_get_mbr_id(f->g, f->disk, num);
+		int id = sym_guestfs_part_get_mbr_id(f->g, f->disk, num);
 
 		if (id >= 0 && util_asprintf(&p->type, "0x%02x", id) < 0)
 			return -ENOMEM;
-		p->bootable = guestfs_part_get_bootable(f->g, f->disk, num) > 0;
+		p->bootable =
+		        sym_guestfs_part_get_bootable(f->g, f->disk, num) > 0;
 	} else if (num > 0 && streq(style, "gpt")) {
-		p->type = upper(guestfs_part_get_gpt_type(f->g, f->disk, num));
-		p->uuid = upper(guestfs_part_get_gpt_guid(f->g, f->disk, num));
+		p->type = upper(
+		        sym_guestfs_part_get_gpt_type(f->g, f->disk, num));
+		p->uuid = upper(
+		        sym_guestfs_part_get_gpt_guid(f->g, f->disk, num));
 		p->esp = p->type && streq(p->type, GPT_ESP_TYPE);
 	}
 	if (k >= 0) {
 		p->fstype = strdup(f->fstypes[k]);
 		if (!p->fstype)
 			return -ENOMEM;
-		p->label = guestfs_vfs_label(f->g, dev);
+		p->label = sym_guestfs_vfs_label(f->g, dev);
 		if (p->label && !*p->label) {
 			free(p->label);
 			p->label = NULL;
 		}
 	} else {
-		char *t = guestfs_vfs_type(f->g, dev);
+		char *t = sym_guestfs_vfs_type(f->g, dev);
 
 		if (t && *t)
 			p->fstype = t;
@@ -658,13 +670,13 @@ fixup_guestfs_layout(struct fixup_guestfs *f, struct fixup_disk_layout *ret,
 	int64_t size;
 	int r = 0;
 
-	size = guestfs_blockdev_getsize64(f->g, f->disk);
+	size = sym_guestfs_blockdev_getsize64(f->g, f->disk);
 	if (size < 0)
 		return gfs_fail(f, "cannot read the size of", f->disk);
 	l.size = (uint64_t)size;
-	style = guestfs_part_get_parttype(f->g, f->disk);
+	style = sym_guestfs_part_get_parttype(f->g, f->disk);
 	if (style)
-		pl = guestfs_part_list(f->g, f->disk);
+		pl = sym_guestfs_part_list(f->g, f->disk);
 	if (style && !pl)
 		return gfs_fail(f, "cannot read the partition table of",
 		                f->disk);
@@ -680,7 +692,7 @@ fixup_guestfs_layout(struct fixup_guestfs *f, struct fixup_disk_layout *ret,
 	}
 	if (style && streq(style, "msdos")) {
 		size_t n = 0;
-		char *sig = guestfs_pread_device(f->g, f->disk, 4, 440, &n);
+		char *sig = sym_guestfs_pread_device(f->g, f->disk, 4, 440, &n);
 
 		l.style = FIXUP_DISK_MBR;
 		if (sig && n == 4)
@@ -688,7 +700,8 @@ fixup_guestfs_layout(struct fixup_guestfs *f, struct fixup_disk_layout *ret,
 		free(sig);
 	} else if (style && streq(style, "gpt")) {
 		l.style = FIXUP_DISK_GPT;
-		l.gpt_guid = upper(guestfs_part_get_disk_guid(f->g, f->disk));
+		l.gpt_guid =
+		        upper(sym_guestfs_part_get_disk_guid(f->g, f->disk));
 	}
 	/* The partitions of the table, in table order. */
 	for (size_t i = 0; pl && i < pl->len && l.n_parts < max; i++) {
@@ -727,7 +740,7 @@ fixup_guestfs_layout(struct fixup_guestfs *f, struct fixup_disk_layout *ret,
 	*ret_fs = TAKE_PTR(map);
 out:
 	if (pl)
-		guestfs_free_partition_list(pl);
+		sym_guestfs_free_partition_list(pl);
 	free(covered);
 	fixup_disk_layout_done(&l);
 	return r;
@@ -744,14 +757,14 @@ device_io(struct fixup_guestfs *f, const char *dev, bool write, uint64_t off,
 		return -EROFS;
 	if (off > INT64_MAX || len > INT64_MAX - off)
 		return -EINVAL;
-	if (write && f->mounted >= 0 && guestfs_sync(f->g) < 0)
+	if (write && f->mounted >= 0 && sym_guestfs_sync(f->g) < 0)
 		return gfs_fail(f, "cannot sync", NULL);
 	while (done < len) {
 		size_t want = MIN(len - done, (size_t)GFS_CHUNK), got = 0;
 		char *p;
 
 		if (write) {
-			int n = guestfs_pwrite_device(
+			int n = sym_guestfs_pwrite_device(
 			        f->g, dev, (const char *)buf + done, want,
 			        (int64_t)(off + done));
 
@@ -760,8 +773,8 @@ device_io(struct fixup_guestfs *f, const char *dev, bool write, uint64_t off,
 			done += (size_t)n;
 			continue;
 		}
-		p = guestfs_pread_device(f->g, dev, (int)want,
-		                         (int64_t)(off + done), &got);
+		p = sym_guestfs_pread_device(f->g, dev, (int)want,
+		                             (int64_t)(off + done), &got);
 		if (!p)
 			return gfs_fail(f, "cannot read from", dev);
 		if (got == 0 || got > want) {
@@ -822,14 +835,14 @@ gfs_stat(struct fixup_volume *v, const char *path, struct fixup_stat *ret)
 
 	if (r < 0)
 		return r;
-	st = guestfs_statns(f->g, path);
+	st = sym_guestfs_statns(f->g, path);
 	if (!st)
 		return gfs_fail(f, "cannot stat", path);
 	*ret = (struct fixup_stat){
 	        .is_dir = S_ISDIR(st->st_mode),
 	        .size = st->st_size > 0 ? (uint64_t)st->st_size : 0,
 	};
-	guestfs_free_statns(st);
+	sym_guestfs_free_statns(st);
 	return 0;
 }
 
@@ -842,7 +855,7 @@ gfs_list(struct fixup_volume *v, const char *path, char ***ret)
 
 	if (r < 0)
 		return r;
-	l = guestfs_ls(f->g, path);
+	l = sym_guestfs_ls(f->g, path);
 	if (!l)
 		return gfs_fail(f, "cannot list", path);
 	if (util_strv_length(l) > FIXUP_MAX_DIR_ENTRIES) {
@@ -857,7 +870,7 @@ gfs_list(struct fixup_volume *v, const char *path, char ***ret)
 static int
 regular_size(struct fixup_guestfs *f, const char *path, uint64_t *ret)
 {
-	struct guestfs_statns *st = guestfs_statns(f->g, path);
+	struct guestfs_statns *st = sym_guestfs_statns(f->g, path);
 	int r = 0;
 
 	if (!st)
@@ -868,7 +881,7 @@ regular_size(struct fixup_guestfs *f, const char *path, uint64_t *ret)
 		r = -EINVAL;
 	else
 		*ret = st->st_size > 0 ? (uint64_t)st->st_size : 0;
-	guestfs_free_statns(st);
+	sym_guestfs_free_statns(st);
 	return r;
 }
 
@@ -889,7 +902,7 @@ gfs_read_file(struct fixup_volume *v, const char *path, size_t max, char **ret,
 		return r;
 	if (size > max)
 		return -EFBIG;
-	buf = guestfs_read_file(f->g, path, &n);
+	buf = sym_guestfs_read_file(f->g, path, &n);
 	if (!buf)
 		return gfs_fail(f, "cannot read", path);
 	if (n > max) { /* grew since stat */
@@ -927,8 +940,8 @@ gfs_read_at(struct fixup_volume *v, const char *path, uint64_t off, void *buf,
 		return -EINVAL;
 	while (done < len && off + done < size) {
 		size_t want = MIN(len - done, (size_t)GFS_CHUNK), got = 0;
-		char *p = guestfs_pread(f->g, path, (int)want,
-		                        (int64_t)(off + done), &got);
+		char *p = sym_guestfs_pread(f->g, path, (int)want,
+		                            (int64_t)(off + done), &got);
 
 		if (!p)
 			return gfs_fail(f, "cannot read", path);
@@ -963,7 +976,7 @@ upload(struct fixup_guestfs *f, const char *path, const void *buf, size_t len)
 		return -ENOMEM;
 	}
 	r = util_write_file_atomic(tmp, buf, len);
-	if (r >= 0 && guestfs_upload(f->g, tmp, path) < 0)
+	if (r >= 0 && sym_guestfs_upload(f->g, tmp, path) < 0)
 		r = gfs_fail(f, "cannot write", path);
 	(void)util_rm_rf(dir);
 	return r;
@@ -980,7 +993,7 @@ gfs_write_file(struct fixup_volume *v, const char *path, const void *buf,
 		return r;
 	if (len > GFS_CHUNK)
 		return upload(f, path, buf, len);
-	if (guestfs_write(f->g, path, buf, len) < 0)
+	if (sym_guestfs_write(f->g, path, buf, len) < 0)
 		return gfs_fail(f, "cannot write", path);
 	return 0;
 }
@@ -993,7 +1006,7 @@ gfs_mkdir(struct fixup_volume *v, const char *path)
 
 	if (r < 0)
 		return r;
-	if (guestfs_mkdir(f->g, path) < 0)
+	if (sym_guestfs_mkdir(f->g, path) < 0)
 		return gfs_fail(f, "cannot create directory", path);
 	return 0;
 }
@@ -1008,12 +1021,12 @@ gfs_remove(struct fixup_volume *v, const char *path)
 
 	if (r < 0)
 		return r;
-	st = guestfs_lstatns(f->g, path);
+	st = sym_guestfs_lstatns(f->g, path);
 	if (!st)
 		return gfs_fail(f, "cannot stat", path);
 	dir = S_ISDIR(st->st_mode);
-	guestfs_free_statns(st);
-	r = dir ? guestfs_rmdir(f->g, path) : guestfs_rm(f->g, path);
+	sym_guestfs_free_statns(st);
+	r = dir ? sym_guestfs_rmdir(f->g, path) : sym_guestfs_rm(f->g, path);
 	return r < 0 ? gfs_fail(f, "cannot remove", path) : 0;
 }
 
@@ -1028,14 +1041,14 @@ gfs_readlink(struct fixup_volume *v, const char *path, char **ret)
 
 	if (r < 0)
 		return r;
-	st = guestfs_lstatns(f->g, path);
+	st = sym_guestfs_lstatns(f->g, path);
 	if (!st)
 		return gfs_fail(f, "cannot stat", path);
 	link = S_ISLNK(st->st_mode);
-	guestfs_free_statns(st);
+	sym_guestfs_free_statns(st);
 	if (!link)
 		return -EINVAL;
-	t = guestfs_readlink(f->g, path);
+	t = sym_guestfs_readlink(f->g, path);
 	if (!t)
 		return gfs_fail(f, "cannot read the link", path);
 	*ret = t;
@@ -1050,7 +1063,7 @@ gfs_symlink(struct fixup_volume *v, const char *target, const char *path)
 
 	if (r < 0)
 		return r;
-	if (guestfs_ln_s(f->g, target, path) < 0)
+	if (sym_guestfs_ln_s(f->g, target, path) < 0)
 		return gfs_fail(f, "cannot create the link", path);
 	return 0;
 }
@@ -1063,7 +1076,7 @@ gfs_rename(struct fixup_volume *v, const char *from, const char *to)
 
 	if (r < 0)
 		return r;
-	if (guestfs_rename(f->g, from, to) < 0)
+	if (sym_guestfs_rename(f->g, from, to) < 0)
 		return gfs_fail(f, "cannot rename", from);
 	return 0;
 }
@@ -1073,7 +1086,7 @@ gfs_sync(struct fixup_volume *v)
 {
 	struct fixup_guestfs *f = gfs_of(v);
 
-	if (f->writable && f->mounted >= 0 && guestfs_sync(f->g) < 0)
+	if (f->writable && f->mounted >= 0 && sym_guestfs_sync(f->g) < 0)
 		return gfs_fail(f, "cannot sync", NULL);
 	return 0;
 }
@@ -1147,7 +1160,7 @@ fixup_volume_guestfs_uuid(struct fixup_volume *v, char **ret)
 	if (!fixup_volume_is_guestfs(v))
 		return -EOPNOTSUPP;
 	f = gv->gfs;
-	u = guestfs_vfs_uuid(f->g, f->devices[gv->index]);
+	u = sym_guestfs_vfs_uuid(f->g, f->devices[gv->index]);
 	if (!u)
 		return gfs_fail(f, "cannot read the UUID of",
 		                f->devices[gv->index]);
@@ -1170,9 +1183,9 @@ find_program(struct fixup_guestfs *f, const char *name, char **ret)
 	                                   "/bin"};
 
 	if (strchr(name, '/')) {
-		if (guestfs_is_file_opts(f->g, name,
-		                         GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
-		                         -1) <= 0)
+		if (sym_guestfs_is_file_opts(
+		            f->g, name, GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
+		            -1) <= 0)
 			return -ENOENT;
 		*ret = strdup(name);
 		return *ret ? 0 : -ENOMEM;
@@ -1182,9 +1195,9 @@ find_program(struct fixup_guestfs *f, const char *name, char **ret)
 
 		if (!p)
 			return -ENOMEM;
-		if (guestfs_is_file_opts(f->g, p,
-		                         GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
-		                         -1) > 0) {
+		if (sym_guestfs_is_file_opts(
+		            f->g, p, GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
+		            -1) > 0) {
 			*ret = TAKE_PTR(p);
 			return 0;
 		}
@@ -1220,11 +1233,11 @@ fixup_volume_guestfs_run(struct fixup_volume *v, char *const *argv,
 	}
 	free(args[0]);
 	args[0] = prog;
-	out = guestfs_command(f->g, args);
+	out = sym_guestfs_command(f->g, args);
 	if (!out)
 		return fixup_set_error(
 		        -EIO, "%s (guestfs): %s failed in the guest: %s",
-		        f->path, args[0], guestfs_last_error(f->g));
+		        f->path, args[0], sym_guestfs_last_error(f->g));
 	if (strlen(out) > FIXUP_GUESTFS_OUTPUT_MAX)
 		out[FIXUP_GUESTFS_OUTPUT_MAX] = '\0';
 	if (ret_output)
