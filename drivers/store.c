@@ -7,11 +7,14 @@
  * OS targets, devices and their IDs, services, files present or missing.
  *
  * ISO images are read with libarchive; <archive.h> is included here only.
+ * INFs are parsed by one thread per CPU (at most STORE_MAX_THREADS): a
+ * virtio-win store has ~500 of them and every fix scans its stores.
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "drivers-internal.h"
@@ -596,9 +599,70 @@ package_load(struct drivers_package *p, const struct store_root *root)
 	return package_installs(p);
 }
 
+#define STORE_MAX_THREADS 8
+/* Fewer packages than this per thread: not worth a thread. */
+#define STORE_PACKAGES_PER_THREAD 32
+
+struct load_job {
+	struct drivers_package *pkgs;
+	size_t n;
+	const struct store_root *root;
+	size_t stride, first;
+	int r;
+};
+
+static void *
+load_worker(void *arg)
+{
+	struct load_job *j = arg;
+
+	for (size_t i = j->first; i < j->n && j->r >= 0; i += j->stride)
+		j->r = package_load(&j->pkgs[i], j->root);
+	return NULL;
+}
+
+/* package_load() of pkgs[0..n): independent, so spread over threads (each
+ * package written by one thread only; the root is only read). */
+static int
+load_packages(struct drivers_package *pkgs, size_t n,
+              const struct store_root *root)
+{
+	struct load_job jobs[STORE_MAX_THREADS];
+	pthread_t tids[STORE_MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cpus > 0 ? (size_t)cpus : 1, started = 0;
+	int r = 0;
+
+	nt = MIN(nt, (size_t)STORE_MAX_THREADS);
+	nt = MIN(nt, MAX(n / STORE_PACKAGES_PER_THREAD, (size_t)1));
+	for (size_t t = 0; t < nt; t++)
+		jobs[t] = (struct load_job){.pkgs = pkgs,
+		                            .n = n,
+		                            .root = root,
+		                            .stride = nt,
+		                            .first = t};
+	/* jobs[0] runs here; a thread that cannot start is run here too */
+	for (size_t t = 1; t < nt; t++) {
+		if (pthread_create(&tids[t], NULL, load_worker, &jobs[t]) != 0)
+			break;
+		started = t;
+	}
+	for (size_t t = started + 1; t < nt; t++)
+		(void)load_worker(&jobs[t]);
+	(void)load_worker(&jobs[0]);
+	for (size_t t = 1; t <= started; t++)
+		(void)pthread_join(tids[t], NULL);
+	for (size_t t = 0; t < nt; t++)
+		if (jobs[t].r < 0 && r == 0)
+			r = jobs[t].r;
+	return r;
+}
+
 static int
 add_packages(struct drivers_store *s, size_t ri)
 {
+	size_t first = s->n_pkgs;
+
 	for (size_t i = 0; i < s->roots[ri].n_files; i++) {
 		struct store_root *root = &s->roots[ri];
 		struct drivers_package *p;
@@ -629,11 +693,8 @@ add_packages(struct drivers_store *s, size_t ri)
 		                      : strdup(root->path);
 		if (!p->package_dir)
 			return -ENOMEM;
-		r = package_load(p, root);
-		if (r < 0)
-			return r;
 	}
-	return 0;
+	return load_packages(s->pkgs + first, s->n_pkgs - first, &s->roots[ri]);
 }
 
 int
