@@ -416,6 +416,25 @@ n3_list(struct fixup_volume *v, const char *path, char ***ret)
 	return 0;
 }
 
+/* The unnamed $DATA of the file path: -EISDIR for a directory. */
+static int
+open_data(struct fixup_volume *v, const char *path, ntfs_inode **ret_ni,
+          ntfs_attr **ret_na)
+{
+	_cleanup_(inode_closep) ntfs_inode *ni = NULL;
+	int r = open_inode(v, path, &ni);
+
+	if (r < 0)
+		return r;
+	if (is_dir(ni))
+		return -EISDIR;
+	*ret_na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!*ret_na)
+		return -errno;
+	*ret_ni = TAKE_PTR(ni);
+	return 0;
+}
+
 static int
 n3_read_at(struct fixup_volume *v, const char *path, uint64_t off, void *buf,
            size_t len, size_t *ret_n)
@@ -424,15 +443,10 @@ n3_read_at(struct fixup_volume *v, const char *path, uint64_t off, void *buf,
 	_cleanup_(attr_closep) ntfs_attr *na = NULL;
 	size_t done = 0;
 	s64 n;
-	int r = open_inode(v, path, &ni);
+	int r = open_data(v, path, &ni, &na);
 
 	if (r < 0)
 		return r;
-	if (is_dir(ni))
-		return -EISDIR;
-	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na)
-		return -errno;
 	if (na->data_size < 0)
 		return -EBADMSG;
 	if (off >= (uint64_t)na->data_size) {
@@ -462,15 +476,10 @@ n3_read_file(struct fixup_volume *v, const char *path, size_t max, char **ret,
 	_cleanup_free_ char *buf = NULL;
 	size_t len, done = 0;
 	s64 n;
-	int r = open_inode(v, path, &ni);
+	int r = open_data(v, path, &ni, &na);
 
 	if (r < 0)
 		return r;
-	if (is_dir(ni))
-		return -EISDIR;
-	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na)
-		return -errno;
 	if (na->data_size < 0)
 		return -EBADMSG;
 	if ((uint64_t)na->data_size > max)
@@ -587,15 +596,10 @@ n3_copy_out(struct fixup_volume *v, const char *path, size_t max, int fd)
 	struct ntfs3g_dev *d = vol->dev->d_private;
 	unsigned bits = vol->cluster_size_bits;
 	uint64_t init, want = 0;
-	int r = open_inode(v, path, &ni);
+	int r = open_data(v, path, &ni, &na);
 
 	if (r < 0)
 		return r;
-	if (is_dir(ni))
-		return -EISDIR;
-	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na)
-		return -errno;
 	if (!NAttrNonResident(na) ||
 	    (na->data_flags &
 	     (ATTR_COMPRESSION_MASK | ATTR_IS_SPARSE | ATTR_IS_ENCRYPTED)))

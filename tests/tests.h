@@ -146,6 +146,48 @@ tests_tmpdir(void)
 	return tests_tmp;
 }
 
+/*
+ * Path of an executable of the build tree ($IMGFIX_BUILD_ROOT, set by meson;
+ * "." otherwise), e.g. "fixup/imgfix", or skip the test when it is not
+ * built.  The same pointer for the same rel (at most 8 of them).
+ */
+static inline const char *
+tests_build_exe(const char *rel)
+{
+	static struct {
+		const char *rel;
+		char *path;
+	} cache[8];
+	const char *b = getenv("IMGFIX_BUILD_ROOT");
+	size_t i;
+
+	for (i = 0; i < 8 && cache[i].rel; i++)
+		if (strcmp(cache[i].rel, rel) == 0)
+			break;
+	if (i == 8)
+		TEST_FAIL("tests_build_exe: too many executables");
+	if (!cache[i].rel) {
+		cache[i].path = util_path_join(b ? b : ".", rel);
+		ASSERT_NOT_NULL(cache[i].path);
+		cache[i].rel = rel;
+	}
+	if (access(cache[i].path, X_OK) < 0)
+		TEST_SKIP("%s not built", cache[i].path);
+	return cache[i].path;
+}
+
+/* tests/fixtures/mkimage, skipping without it or without mkntfs. */
+static inline const char *
+tests_mkimage(void)
+{
+	const char *p = tests_build_exe("tests/fixtures/mkimage");
+
+	if (access("/usr/sbin/mkntfs", X_OK) < 0 &&
+	    access("/sbin/mkntfs", X_OK) < 0)
+		TEST_SKIP("mkntfs not installed");
+	return p;
+}
+
 /* Source dir of the project ($IMGFIX_SOURCE_ROOT, set by meson). */
 static inline const char *
 tests_srcdir(void)

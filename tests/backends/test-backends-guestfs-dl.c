@@ -64,21 +64,6 @@ assert_detail_has(const char *needle)
 		          needle);
 }
 
-static const char *
-imgfix_path(void)
-{
-	static char *p;
-	const char *b = getenv("IMGFIX_BUILD_ROOT");
-
-	if (!p) {
-		p = util_path_join(b ? b : ".", "fixup/imgfix");
-		ASSERT_NOT_NULL(p);
-	}
-	if (access(p, X_OK) < 0)
-		TEST_SKIP("%s not built", p);
-	return p;
-}
-
 /* Runs `imgfix args` (environment inherited); returns its exit status and
  * its stderr in *ret_err. */
 static int
@@ -90,7 +75,7 @@ run_imgfix(const char *args, char **ret_err)
 	err = util_path_join(tests_tmpdir(), "imgfix.err");
 	ASSERT_NOT_NULL(err);
 	ASSERT_OK(util_asprintf(&cmd, "'%s' %s >/dev/null 2>'%s'",
-	                        imgfix_path(), args, err));
+	                        tests_build_exe("fixup/imgfix"), args, err));
 	st = system(cmd);
 	if (!WIFEXITED(st))
 		TEST_FAIL("%s: did not exit", cmd);
@@ -247,24 +232,6 @@ TEST(loads)
 
 /* Image suite: a raw NTFS image opens on the automatic road, through
  * libntfs-3g, without libguestfs (which is not even there). */
-static const char *
-mkimage_path(void)
-{
-	static char *p;
-	const char *b = getenv("IMGFIX_BUILD_ROOT");
-
-	if (!p) {
-		p = util_path_join(b ? b : ".", "tests/fixtures/mkimage");
-		ASSERT_NOT_NULL(p);
-	}
-	if (access(p, X_OK) < 0)
-		TEST_SKIP("%s not built", p);
-	if (access("/usr/sbin/mkntfs", X_OK) < 0 &&
-	    access("/sbin/mkntfs", X_OK) < 0)
-		TEST_SKIP("mkntfs not installed");
-	return p;
-}
-
 TEST(raw_ntfs)
 {
 	_cleanup_free_ char *img = NULL, *cmd = NULL, *args = NULL, *err = NULL;
@@ -280,7 +247,7 @@ TEST(raw_ntfs)
 	ASSERT_OK(util_asprintf(&cmd,
 	                        "'%s' -o '%s' --size 64M --mkdir /Users "
 	                        ">/dev/null",
-	                        mkimage_path(), img));
+	                        tests_mkimage(), img));
 	s = system(cmd);
 	if (!WIFEXITED(s) || WEXITSTATUS(s) != 0)
 		TEST_FAIL("mkimage failed: %s", cmd);

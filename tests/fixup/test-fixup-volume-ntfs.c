@@ -15,24 +15,6 @@
 #include "disk.h"
 #include "volume.h"
 
-static const char *
-mkimage_path(void)
-{
-	static char *p;
-	const char *b = getenv("IMGFIX_BUILD_ROOT");
-
-	if (!p) {
-		p = util_path_join(b ? b : ".", "tests/fixtures/mkimage");
-		ASSERT_NOT_NULL(p);
-	}
-	if (access(p, X_OK) < 0)
-		TEST_SKIP("%s not built", p);
-	if (access("/usr/sbin/mkntfs", X_OK) < 0 &&
-	    access("/sbin/mkntfs", X_OK) < 0)
-		TEST_SKIP("mkntfs not installed");
-	return p;
-}
-
 /* Builds an image: mkimage -o tmp/name args... */
 static char *
 build(const char *name, const char *args)
@@ -42,7 +24,7 @@ build(const char *name, const char *args)
 	int st;
 
 	ASSERT_NOT_NULL(img);
-	ASSERT_OK(util_asprintf(&cmd, "'%s' -o '%s' %s", mkimage_path(), img,
+	ASSERT_OK(util_asprintf(&cmd, "'%s' -o '%s' %s", tests_mkimage(), img,
 	                        args));
 	st = system(cmd);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
