@@ -35,6 +35,7 @@ struct fixup_disk {
 	size_t n_blocks, n_slots;
 	long fault_writes; /* -1 = off */
 	bool fault_kill;
+	uint64_t bytes_read, bytes_written; /* of the image file */
 };
 
 static size_t
@@ -128,6 +129,27 @@ write_full(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/* I/O on the image file itself, counted for fixup_disk_io(). */
+static int
+img_read(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
+{
+	int r = read_full(d->fd, buf, len, off);
+
+	if (r >= 0)
+		d->bytes_read += len;
+	return r;
+}
+
+static int
+img_write(struct fixup_disk *d, const void *buf, size_t len, uint64_t off)
+{
+	int r = write_full(d->fd, buf, len, off);
+
+	if (r >= 0)
+		d->bytes_written += len;
+	return r;
+}
+
 /* Returns the overlay block for no, creating it from the image when asked. */
 static int
 block_get(struct fixup_disk *d, uint64_t no, bool create, struct block **ret)
@@ -151,9 +173,9 @@ block_get(struct fixup_disk *d, uint64_t no, bool create, struct block **ret)
 	uint8_t *data = calloc(1, FIXUP_DISK_BLOCK);
 	if (!data)
 		return -ENOMEM;
-	r = read_full(d->fd, data,
-	              (size_t)MIN((uint64_t)FIXUP_DISK_BLOCK, d->size - off),
-	              off);
+	r = img_read(d, data,
+	             (size_t)MIN((uint64_t)FIXUP_DISK_BLOCK, d->size - off),
+	             off);
 	if (r < 0) {
 		free(data);
 		return r;
@@ -285,7 +307,7 @@ fixup_disk_pread(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
 	if (off > d->size || len > d->size - off)
 		return -EIO;
 	if (d->n_blocks == 0)
-		return read_full(d->fd, buf, len, off);
+		return img_read(d, buf, len, off);
 	while (len > 0) {
 		uint64_t no = off / FIXUP_DISK_BLOCK;
 		size_t in = (size_t)(off % FIXUP_DISK_BLOCK);
@@ -306,7 +328,7 @@ fixup_disk_pread(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
 					break;
 				n += m;
 			}
-			r = read_full(d->fd, p, n, off);
+			r = img_read(d, p, n, off);
 			if (r < 0)
 				return r;
 		}
@@ -355,6 +377,14 @@ copy_bounce(struct fixup_disk *d, uint64_t off, size_t len, int fd,
 	return 0;
 }
 
+void
+fixup_disk_io(const struct fixup_disk *d, uint64_t *ret_read,
+              uint64_t *ret_written)
+{
+	*ret_read = d->bytes_read;
+	*ret_written = d->bytes_written;
+}
+
 int
 fixup_disk_copy_to_fd(struct fixup_disk *d, uint64_t off, size_t len, int fd,
                       uint64_t fd_off)
@@ -378,6 +408,7 @@ fixup_disk_copy_to_fd(struct fixup_disk *d, uint64_t off, size_t len, int fd,
 			return -errno;
 		if (n == 0)
 			return -EIO; /* the image shrank under us */
+		d->bytes_read += (uint64_t)n;
 		off += (size_t)n;
 		fd_off += (size_t)n;
 		len -= (size_t)n;
@@ -406,7 +437,7 @@ fixup_disk_pwrite(struct fixup_disk *d, const void *buf, size_t len,
 			 * whole files): no overlay block, nothing to commit. */
 			uint8_t cur[FIXUP_DISK_BLOCK];
 
-			r = read_full(d->fd, cur, n, off);
+			r = img_read(d, cur, n, off);
 			if (r < 0)
 				return r;
 			if (memcmp(cur, p, n) == 0) {
@@ -558,7 +589,7 @@ write_undo_log(struct fixup_disk *d, const struct extent *ext, size_t n,
 		sha256_raw(cur, ext[i].len, log + o + 12);
 		o += UNDO_RECORD_HEADER;
 		/* The original bytes come from the image, not the overlay. */
-		r = read_full(d->fd, log + o, ext[i].len, ext[i].off);
+		r = img_read(d, log + o, ext[i].len, ext[i].off);
 		if (r < 0)
 			return r;
 		o += ext[i].len;
@@ -635,7 +666,7 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 		if (r < 0)
 			return r;
 		overlay_copy(d, buf, ext[i].off, ext[i].len);
-		r = write_full(d->fd, buf, ext[i].len, ext[i].off);
+		r = img_write(d, buf, ext[i].len, ext[i].off);
 		if (r < 0)
 			return r;
 	}
@@ -644,7 +675,7 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 	/* Verify: read everything back from the image itself. */
 	for (size_t i = 0; i < n; i++) {
 		overlay_copy(d, buf, ext[i].off, ext[i].len);
-		r = read_full(d->fd, back, ext[i].len, ext[i].off);
+		r = img_read(d, back, ext[i].len, ext[i].off);
 		if (r < 0)
 			return r;
 		if (memcmp(buf, back, ext[i].len) != 0)

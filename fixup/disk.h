@@ -60,6 +60,11 @@ int fixup_disk_pwrite(struct fixup_disk *d, const void *buf, size_t len,
 int fixup_disk_copy_to_fd(struct fixup_disk *d, uint64_t off, size_t len,
                           int fd, uint64_t fd_off);
 
+/* Bytes read from and written to the image file so far (not the overlay):
+ * what a fix costs in I/O, whatever the image's size. */
+void fixup_disk_io(const struct fixup_disk *d, uint64_t *ret_read,
+                   uint64_t *ret_written);
+
 /* Number of dirty bytes in the overlay (whole blocks). */
 uint64_t fixup_disk_dirty_bytes(const struct fixup_disk *d);
 /* Drops the overlay (dry run). */

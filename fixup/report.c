@@ -3,6 +3,7 @@
  * inspect's JSON and the CLI's facts reader). */
 #include <json-c/json.h>
 
+#include "disk.h"
 #include "report.h"
 #include "volume.h"
 
@@ -269,6 +270,19 @@ fixup_report_json(const struct fixup_report *r, char **ret)
 	json_object_object_add(o, "facts", facts);
 	if (s->planned)
 		json_object_object_add(o, "plan", plan_object(&s->plan));
+	if (s->img && fixup_image_disk(s->img)) {
+		/* direct road: bytes of the image file read and written so far
+		 * (libblkid's partition-table probe not counted) */
+		struct json_object *io = json_object_new_object();
+		uint64_t rd, wr;
+
+		fixup_disk_io(fixup_image_disk(s->img), &rd, &wr);
+		json_object_object_add(io, "bytes_read",
+		                       json_object_new_int64((int64_t)rd));
+		json_object_object_add(io, "bytes_written",
+		                       json_object_new_int64((int64_t)wr));
+		json_object_object_add(o, "image_io", io);
+	}
 	if (r->applied) {
 		struct json_object *a = json_object_new_object();
 

@@ -17,6 +17,12 @@ cp orig.img ref.img
 	ref.img >ref.json || fail "reference fix failed"
 points=$(json_get ref.json 'max(j["applied"]["extents"], j["applied"]["files_written"] + j["applied"]["files_removed"])')
 [ "$points" -gt 3 ] || fail "only $points write points"
+# The report counts the image file's I/O: the commit wrote each extent.
+io=$(json_get ref.json '"%d %d %d" % (j["image_io"]["bytes_read"], j["image_io"]["bytes_written"], j["applied"]["extents"])')
+read -r io_read io_written io_extents <<<"$io"
+[ "$io_read" -gt 0 ] && [ "$io_written" -ge $((io_extents * 4096)) ] &&
+	[ "$io_written" -lt $((64 << 20)) ] ||
+	fail "implausible image I/O: read $io_read, written $io_written"
 
 for mode in kill fail; do
 	for n in $(seq 0 "$points"); do

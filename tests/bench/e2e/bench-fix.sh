@@ -2,13 +2,17 @@
 # Benchmark of the whole fix (issue 7): `imgfix fix -r kvm-virtio` on a GPT
 # image holding the real Windows 10 19041 SYSTEM hive (11 MiB) — median wall
 # time and peak RSS over fresh copies — and the same on 8 GiB and 2 TiB
-# sparse images (the time must not depend on the image size).
-# Targets: <= 150 ms and < 64 MiB.  Usage: bench-fix.sh [RUNS]
+# sparse images (the time must not depend on the image size), with the bytes
+# of the image file read and written by each fix (from `fix --json`).
+# Targets: <= 150 ms and < 64 MiB.  Usage: bench-fix.sh [RUNS [SIZE...]]
+# (sizes default to 256M 8G 2T; the first is the one the target is for).
 set -euo pipefail
 src=${IMGFIX_SOURCE_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${IMGFIX_BUILD_ROOT:-$src/build}
 export IMGFIX_CORPUS=${IMGFIX_CORPUS:-$src/../shared/corpus}
 runs=${1:-11}
+shift || true
+sizes=${*:-256M 8G 2T}
 [ -d "$IMGFIX_CORPUS" ] || { echo "corpus missing"; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/imgfix-bench-fix.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -20,19 +24,19 @@ bash "$src/tests/fixtures/build-hives.sh" win10 prof >/dev/null
 cp prof/SOFTWARE hives/SOFTWARE
 bash "$src/tests/fixtures/build-store.sh" store >/dev/null
 
-for size in 256M 8G 2T; do
+for size in $sizes; do
 	"$build/tests/fixtures/mkimage" -o "base-$size.img" --size "$size" \
 		--table gpt --esp --hives hives --pe-arch x86_64 >/dev/null
 done
 
-python3 - "$build/fixup/imgfix" "$runs" <<'PY'
-import os, resource, shutil, statistics, subprocess, sys, time
-imgfix, runs = sys.argv[1], int(sys.argv[2])
+python3 - "$build/fixup/imgfix" "$runs" $sizes <<'PY'
+import json, os, resource, shutil, statistics, subprocess, sys, time
+imgfix, runs, sizes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 def copy_sparse(a, b):
     subprocess.run(["cp", "--sparse=always", a, b], check=True)
 results = {}
-for size in ["256M", "8G", "2T"]:
-    times, rss = [], []
+for size in sizes:
+    times, rss, io = [], [], None
     for i in range(runs):
         img = "run.img"
         for p in (img, img + ".imgfix"):
@@ -44,21 +48,26 @@ for size in ["256M", "8G", "2T"]:
         os.sync()
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         t0 = time.perf_counter()
-        p = subprocess.run([imgfix, "--quiet", "fix", "-r", "kvm-virtio",
-                            "-d", "store", img], stdout=subprocess.DEVNULL)
+        p = subprocess.run([imgfix, "--quiet", "fix", "--json", "-r",
+                            "kvm-virtio", "-d", "store", img],
+                           stdout=subprocess.PIPE)
         t = time.perf_counter() - t0
         if p.returncode != 0:
             sys.exit("fix failed on the %s image (exit %d)" % (size, p.returncode))
+        io = json.loads(p.stdout)["image_io"]
         times.append(t)
         # ru_maxrss of children is the max over all children so far
         rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     results[size] = (statistics.median(times), max(rss))
-    print("%-5s image: median %.1f ms over %d runs (min %.1f, max %.1f), peak RSS %.1f MiB"
+    print("%-5s image: median %.1f ms over %d runs (min %.1f, max %.1f), peak RSS %.1f MiB, "
+          "image file read %.1f MiB, written %.1f KiB"
           % (size, results[size][0] * 1000, runs, min(times) * 1000,
-             max(times) * 1000, results[size][1] / 1024))
-base = results["256M"][0]
-for size in ["8G", "2T"]:
-    print("ratio %s / 256M: %.2f" % (size, results[size][0] / base))
-print("target: <= 150 ms, < 64 MiB: %s" %
-      ("met" if base <= 0.150 and results["256M"][1] < 64 * 1024 else "NOT met"))
+             max(times) * 1000, results[size][1] / 1024,
+             io["bytes_read"] / 2**20, io["bytes_written"] / 2**10))
+first = sizes[0]
+base = results[first][0]
+for size in sizes[1:]:
+    print("ratio %s / %s: %.2f" % (size, first, results[size][0] / base))
+print("target (%s): <= 150 ms, < 64 MiB: %s" % (first,
+      "met" if base <= 0.150 and results[first][1] < 64 * 1024 else "NOT met"))
 PY

@@ -123,3 +123,17 @@ for d in differ: print("  differs:", d)
 for m in missing: print("  MISSING:", m)
 sys.exit(1 if missing else 0)
 PY
+
+# Size scaling of the same fix (times must be flat; bytes of the image file
+# read and written by each fix) and the throughput of the pieces with their
+# peak RSS.
+echo
+echo "size scaling: imgfix fix -r kvm-virtio on sparse images"
+bash "$src/tests/bench/e2e/bench-fix.sh" 5 1G 64G 2T
+echo
+echo "throughput (peak RSS in brackets):"
+for b in drivers/bench-drivers rules/bench-rules hive/bench-hive; do
+	[ -x "$build/tests/bench/$b" ] || continue
+	/usr/bin/time -f "  [peak RSS %M KiB]" "$build/tests/bench/$b" 2>&1 |
+		sed 's/^/  /'
+done
