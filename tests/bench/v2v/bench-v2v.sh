@@ -129,11 +129,15 @@ PY
 # peak RSS.
 echo
 echo "size scaling: imgfix fix -r kvm-virtio on sparse images"
-bash "$src/tests/bench/e2e/bench-fix.sh" 5 1G 64G 2T
+IMGFIX_SOURCE_ROOT=$src IMGFIX_BUILD_ROOT=$build \
+	bash "$src/tests/bench/e2e/bench-fix.sh" 5 1G 64G 2T
 echo
 echo "throughput (peak RSS in brackets):"
+failed=0
 for b in drivers/bench-drivers rules/bench-rules hive/bench-hive; do
-	[ -x "$build/tests/bench/$b" ] || continue
-	/usr/bin/time -f "  [peak RSS %M KiB]" "$build/tests/bench/$b" 2>&1 |
-		sed 's/^/  /'
+	[ -x "$build/tests/bench/$b" ] || { echo "  $b: not built"; continue; }
+	IMGFIX_SOURCE_ROOT=$src /usr/bin/time -f "  [peak RSS %M KiB]" \
+		"$build/tests/bench/$b" 2>&1 | sed 's/^/  /' ||
+		{ echo "  $b FAILED"; failed=1; }
 done
+exit $failed
