@@ -7,8 +7,9 @@
 # SYSTEM hives: every boot-relevant key and value virt-v2v writes must be in
 # imgfix's result (its DriverDatabase package label normalised: virt-v2v
 # writes guestor.inf_tmp, imgfix <inf>_<arch>_<hash>).
+# Then the size scaling of the fix (1G, 64G, 2T) and the throughput benches.
 # Not part of the default test run (minutes per virt-v2v conversion).
-# Usage: bench-v2v.sh [RUNS]
+# Usage: bench-v2v.sh [RUNS]   (builds into ./build first when needed)
 set -euo pipefail
 src=${IMGFIX_SOURCE_ROOT:-$(cd "$(dirname "$0")/../../.." && pwd)}
 build=${IMGFIX_BUILD_ROOT:-$src/build}
@@ -18,6 +19,13 @@ imgfix=$build/fixup/imgfix
 command -v virt-v2v-in-place >/dev/null ||
 	{ echo "virt-v2v-in-place missing (apt-get install virt-v2v)"; exit 77; }
 [ -d "$IMGFIX_CORPUS" ] || { echo "corpus missing"; exit 77; }
+# From a fresh clone: build first (the dependencies come from
+# scripts/install-deps.sh, which scripts/setup.sh runs).
+if [ ! -x "$imgfix" ] || [ ! -x "$build/tests/fixtures/mkimage" ] ||
+	[ ! -x "$build/tests/bench/hive/bench-hive" ]; then
+	[ -f "$build/build.ninja" ] || meson setup "$build" "$src" >/dev/null
+	ninja -C "$build" >/dev/null
+fi
 export LIBGUESTFS_BACKEND=direct
 export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/imgfix-v2v.XXXXXX")
