@@ -192,27 +192,33 @@ fixup_plan_record(struct fixup_plan *p, const char *origin, const char *fmt,
 	return util_strv_consume(&t->actions, msg);
 }
 
+/* A private scratch copy (in the plan's private temp dir): no fsync,
+ * nothing to keep after a crash.  mode: "we" or "wxe". */
+static int
+write_scratch(const char *host_path, const char *mode, const void *buf,
+              size_t len)
+{
+	_cleanup_fclose_ FILE *f = fopen(host_path, mode);
+
+	if (!f)
+		return -errno;
+	if (len > 0 && fwrite(buf, 1, len, f) != len)
+		return -EIO;
+	return fflush(f) != 0 ? -errno : 0;
+}
+
 int
 fixup_fetch_file(struct fixup_volume *v, const char *path, size_t max,
                  const char *host_path)
 {
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
 	size_t len;
 	int r;
 
 	r = fixup_volume_read_file(v, path, max, &buf, &len);
 	if (r < 0)
 		return r;
-	/* A private scratch copy: no fsync, nothing to keep after a crash. */
-	f = fopen(host_path, "we"); /* in the plan's private temp dir */
-	if (!f)
-		return -errno;
-	if (len > 0 && fwrite(buf, 1, len, f) != len)
-		return -EIO;
-	if (fflush(f) != 0)
-		return -errno;
-	return 0;
+	return write_scratch(host_path, "we", buf, len);
 }
 
 static int
@@ -228,7 +234,6 @@ static int
 link_or_copy(const char *from, const char *to)
 {
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
 	size_t len;
 	int r;
 
@@ -239,12 +244,7 @@ link_or_copy(const char *from, const char *to)
 	r = util_read_file(from, FIXUP_MAX_HIVE_FILE, &buf, &len);
 	if (r < 0)
 		return r;
-	f = fopen(to, "wxe");
-	if (!f)
-		return -errno;
-	if (len > 0 && fwrite(buf, 1, len, f) != len)
-		return -EIO;
-	return fflush(f) != 0 ? -errno : 0;
+	return write_scratch(to, "wxe", buf, len);
 }
 
 int
