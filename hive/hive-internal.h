@@ -36,6 +36,7 @@ struct hive {
 	/* lookup cache: hive_kids_drop() after any change of key structure */
 	struct hive_kids *kids;
 	size_t n_kids;
+	size_t kids_total; /* names in all cached lists */
 	char *path;
 	bool writable;
 	bool dirty;

@@ -307,6 +307,11 @@ split_key(struct hive *h, const char *key, char ***ret)
 #define HIVE_KIDS_MIN 16
 /* Cached parents at most; the cache starts over when full. */
 #define HIVE_KIDS_MAX 64
+/* Bigger keys are searched by hivex; and the cache holds at most this many
+ * names in all (a hostile hive can declare a million subkeys per key:
+ * memory stays bounded). */
+#define HIVE_KIDS_MAX_KEY 65536
+#define HIVE_KIDS_MAX_TOTAL (4 * HIVE_KIDS_MAX_KEY)
 
 void
 hive_kids_drop(struct hive *h)
@@ -318,6 +323,7 @@ hive_kids_drop(struct hive *h)
 	free(h->kids);
 	h->kids = NULL;
 	h->n_kids = 0;
+	h->kids_total = 0;
 }
 
 static void
@@ -325,6 +331,7 @@ kids_forget(struct hive *h, hive_node_h parent)
 {
 	for (size_t i = 0; i < h->n_kids; i++)
 		if (h->kids[i].parent == parent) {
+			h->kids_total -= h->kids[i].n;
 			util_strv_free(h->kids[i].names);
 			free(h->kids[i].nodes);
 			h->kids[i] = h->kids[--h->n_kids];
@@ -345,6 +352,11 @@ kids_added(struct hive *h, hive_node_h parent, hive_node_h child)
 
 		if (k->parent != parent)
 			continue;
+		if (k->n >= HIVE_KIDS_MAX_KEY ||
+		    h->kids_total >= HIVE_KIDS_MAX_TOTAL) {
+			kids_forget(h, parent);
+			return;
+		}
 		dup = hivex_node_name(h->hx, child);
 		nodes = realloc(k->nodes, (k->n + 1) * sizeof(*nodes));
 		if (nodes)
@@ -367,6 +379,7 @@ kids_added(struct hive *h, hive_node_h parent, hive_node_h child)
 		k->nodes[at] = child;
 		k->names[at] = dup;
 		k->n++;
+		h->kids_total++;
 		return;
 	}
 }
@@ -404,14 +417,15 @@ kids_of(struct hive *h, hive_node_h node)
 		if (h->kids[i].parent == node)
 			return &h->kids[i];
 	errno = 0;
-	if (hivex_node_nr_children(h->hx, node) < HIVE_KIDS_MIN)
+	if (hivex_node_nr_children(h->hx, node) < HIVE_KIDS_MIN ||
+	    hivex_node_nr_children(h->hx, node) > HIVE_KIDS_MAX_KEY)
 		return NULL;
 	kids = hivex_node_children(h->hx, node);
 	if (!kids)
 		return NULL;
 	while (kids[n])
 		n++;
-	if (n < HIVE_KIDS_MIN || n > HIVE_MAX_SUBKEYS)
+	if (n < HIVE_KIDS_MIN || n > HIVE_KIDS_MAX_KEY)
 		return NULL;
 	v = calloc(n, sizeof(*v));
 	if (!v)
@@ -441,7 +455,8 @@ kids_of(struct hive *h, hive_node_h node)
 		k.nodes[i] = v[i].node;
 		k.names[i] = v[i].name;
 	}
-	if (h->n_kids == HIVE_KIDS_MAX)
+	if (h->n_kids == HIVE_KIDS_MAX ||
+	    h->kids_total + n > HIVE_KIDS_MAX_TOTAL)
 		hive_kids_drop(h);
 	struct hive_kids *t =
 	        realloc(h->kids, (h->n_kids + 1) * sizeof(*h->kids));
@@ -452,6 +467,7 @@ kids_of(struct hive *h, hive_node_h node)
 	}
 	h->kids = t;
 	h->kids[h->n_kids] = k;
+	h->kids_total += n;
 	return &h->kids[h->n_kids++];
 }
 
