@@ -27,15 +27,6 @@ struct batch_slot {
 	double start;
 };
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 usage(FILE *f)
 {
@@ -233,7 +224,7 @@ run_pool(const struct batch_manifest *m, const char *dir, unsigned jobs,
 				continue;
 			}
 			slots[k].idx = i;
-			slots[k].start = now_s();
+			slots[k].start = ((double)util_now_ns() / 1e9);
 			running++;
 		}
 		if (running == 0)
@@ -248,7 +239,8 @@ run_pool(const struct batch_manifest *m, const char *dir, unsigned jobs,
 			if (slots[k].pid != pid)
 				continue;
 			finish_one(&res[slots[k].idx], status,
-			           now_s() - slots[k].start);
+			           ((double)util_now_ns() / 1e9) -
+			                   slots[k].start);
 			slots[k].pid = 0;
 			running--;
 			util_progress_update(prog, ++done);

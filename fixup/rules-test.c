@@ -307,15 +307,6 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 run_case(const struct test_env *env, const char *set,
          const struct util_strmap *f, struct tcase *t)
@@ -323,7 +314,7 @@ run_case(const struct test_env *env, const char *set,
 	char *const sets[] = {(char *)set, NULL};
 	_cleanup_(rules_freep) struct rules *rules = NULL;
 	_cleanup_(rules_result_freep) struct rules_result *res = NULL;
-	double t0 = now();
+	double t0 = ((double)util_now_ns() / 1e9);
 	enum util_log_level lvl = util_log_get_level();
 
 	/* Errors become test failures, not log noise. */
@@ -335,13 +326,13 @@ run_case(const struct test_env *env, const char *set,
 				addf(&t->failures, "%s", *d);
 		addf(&t->failures, "rule set %s failed to load or evaluate",
 		     set);
-		t->seconds = now() - t0;
+		t->seconds = ((double)util_now_ns() / 1e9) - t0;
 		return;
 	}
 	util_log_set_level(lvl);
 	for (size_t i = 0; i < rules_result_size(res); i++)
 		check_action(env, f, rules_result_get(res, i), t);
-	t->seconds = now() - t0;
+	t->seconds = ((double)util_now_ns() / 1e9) - t0;
 }
 
 static int

@@ -24,15 +24,6 @@ struct util_progress {
 	bool posted; /* machine: shown_done was printed */
 };
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 static FILE *
 term_stream(void)
 {
@@ -86,7 +77,7 @@ util_progress_start(const char *label, uint64_t total,
 	}
 	p->label[n] = '\0';
 	p->total = total;
-	p->start_ns = now_ns();
+	p->start_ns = util_now_ns();
 	if (progress_config.mode == UTIL_PROGRESS_MACHINE)
 		util_progress_update(p, 0);
 	*ret = p;
@@ -147,7 +138,7 @@ util_progress_update(struct util_progress *p, uint64_t done)
 		machine_post(p);
 		return;
 	}
-	t = now_ns();
+	t = util_now_ns();
 	if (t - p->start_ns < (int64_t)progress_config.delay_ms * 1000000ll)
 		return;
 	if (p->drawn && t - p->drawn_ns < PROGRESS_REDRAW_NS &&
