@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "batch.h"
-#include "cmd.h"
+#include "engine/batch.h"
+#include "cli/cmd.h"
 
 extern char **environ;
 

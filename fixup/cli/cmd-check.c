@@ -10,13 +10,13 @@
  */
 #include <getopt.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "hive.h"
-#include "inspect.h"
+#include "engine/inspect.h"
 #include "patchcache.h"
 #include "rules.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 static void
 help(FILE *f)

@@ -13,7 +13,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "drivers.h"
 #include "util.h"
 

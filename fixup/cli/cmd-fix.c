@@ -5,12 +5,12 @@
  */
 #include <getopt.h>
 
-#include "apply.h"
-#include "cmd.h"
-#include "journal.h"
-#include "report.h"
-#include "session.h"
-#include "volume.h"
+#include "engine/apply.h"
+#include "cli/cmd.h"
+#include "engine/journal.h"
+#include "engine/report.h"
+#include "engine/session.h"
+#include "image/volume.h"
 
 struct fix_args {
 	struct fixup_session_options o;

@@ -20,13 +20,13 @@
 #include <libgen.h>
 #include <sys/stat.h>
 
-#include "apply.h"
-#include "cmd.h"
-#include "journal.h"
-#include "plan.h"
+#include "engine/apply.h"
+#include "cli/cmd.h"
+#include "engine/journal.h"
+#include "engine/plan.h"
 #include "hive.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 /* ---- opening HIVE or IMAGE:NAME ----------------------------------------- */
 

@@ -6,10 +6,10 @@
  */
 #include <getopt.h>
 
-#include "cmd.h"
-#include "inspect.h"
+#include "cli/cmd.h"
+#include "engine/inspect.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 static void
 help(FILE *f)

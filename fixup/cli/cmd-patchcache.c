@@ -8,7 +8,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "patchcache.h"
 #include "util.h"
 

@@ -2,9 +2,9 @@
 /* `imgfix rollback`: undo a fix from its journal. */
 #include <getopt.h>
 
-#include "apply.h"
-#include "cmd.h"
-#include "journal.h"
+#include "engine/apply.h"
+#include "cli/cmd.h"
+#include "engine/journal.h"
 
 int
 cmd_rollback(int argc, char **argv)

@@ -9,14 +9,14 @@
  * The facts file is either a flat JSON object {"os.version": "10.0", ...}
  * or the output of `imgfix inspect --json` ({"guests":[{"facts":{...}}]},
  * first guest).  json-c is used here only to read that file.  An IMAGE is
- * inspected read-only (fixup/inspect.h) and its first guest's facts used.
+ * inspected read-only (fixup/engine/inspect.h) and its first guest's facts used.
  */
 #include <getopt.h>
 #include <json-c/json.h>
 
-#include "cmd.h"
-#include "rules-test.h"
-#include "inspect.h"
+#include "cli/cmd.h"
+#include "engine/rules-test.h"
+#include "engine/inspect.h"
 #include "rules.h"
 #include "util.h"
 

@@ -8,7 +8,7 @@
 #include <malloc.h>
 
 #include "config.h"
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "util.h"
 
 struct imgfix_globals imgfix_globals;

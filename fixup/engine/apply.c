@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "apply.h"
-#include "disk.h"
-#include "volume.h"
+#include "engine/apply.h"
+#include "image/disk.h"
+#include "image/volume.h"
 
 void
 fixup_apply_result_done(struct fixup_apply_result *r)

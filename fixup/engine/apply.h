@@ -2,15 +2,15 @@
 /*
  * Applying a plan with a journal, and rolling it back (see journal.h for the
  * files and ARCHITECTURE.md for the guarantees).  On a raw image every write
- * lands in the disk overlay first (fixup/disk.c) and reaches the image only
+ * lands in the disk overlay first (fixup/image/disk.c) and reaches the image only
  * at commit, after the undo log is safe; on a directory every original is
  * copied into the journal before the first write.
  */
 #ifndef IMGFIX_FIXUP_APPLY_H
 #define IMGFIX_FIXUP_APPLY_H
 
-#include "journal.h"
-#include "plan.h"
+#include "engine/journal.h"
+#include "engine/plan.h"
 
 struct fixup_image;
 struct fixup_volume;

@@ -13,7 +13,7 @@
 #include <limits.h>
 #include <time.h>
 
-#include "batch.h"
+#include "engine/batch.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)

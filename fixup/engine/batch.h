@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * `imgfix batch`: many images, one `imgfix fix --json` child each.  This
- * header is the data part (fixup/batch.c): the manifest (JSON or one image
+ * header is the data part (fixup/engine/batch.c): the manifest (JSON or one image
  * per line), the journal check that skips images already fixed, reading a
  * child's report, and the summary as JSON and as a self-contained HTML
- * page.  The process pool is in fixup/cmd-batch.c.
+ * page.  The process pool is in fixup/cli/cmd-batch.c.
  *
  * JSON manifest:
  *   {"defaults": {"rules": [...], "drivers": [...], "patch_cache": "DIR",

@@ -6,9 +6,9 @@
  * inspect.h for the fact names.
  */
 #include "hive.h"
-#include "inspect.h"
+#include "engine/inspect.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 static void
 guest_done(struct fixup_guest *g)

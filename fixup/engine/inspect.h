@@ -36,7 +36,7 @@
 #include <stddef.h>
 
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 /* Hives larger than this are refused (they are copied into memory). */
 #define FIXUP_HIVE_MAX (512u * 1024 * 1024)

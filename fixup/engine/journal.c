@@ -3,7 +3,7 @@
 #include <json-c/json.h>
 #include <time.h>
 
-#include "journal.h"
+#include "engine/journal.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 

@@ -6,7 +6,7 @@
  *
  *   journal.json   state, image identity, one record per touched file
  *   undo.log       raw-image road: original bytes of every changed extent
- *                  (fixup/disk.c) — restores the image byte for byte
+ *                  (fixup/image/disk.c) — restores the image byte for byte
  *   files/NNNN     dir road: the original content of each touched file
  *
  * States: "prepared" (originals saved, nothing written yet), "applying"

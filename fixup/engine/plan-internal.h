@@ -4,7 +4,7 @@
 #define IMGFIX_FIXUP_PLAN_INTERNAL_H
 
 #include "drivers.h"
-#include "plan.h"
+#include "engine/plan.h"
 
 struct rules_action;
 

@@ -10,9 +10,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
-#include "plan-internal.h"
+#include "engine/plan-internal.h"
 #include "rules.h"
-#include "volume.h"
+#include "image/volume.h"
 
 extern char **environ;
 

@@ -7,7 +7,7 @@
  */
 #include <json-c/json.h>
 
-#include "inspect.h"
+#include "engine/inspect.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)

@@ -3,9 +3,9 @@
  * inspect's JSON and the CLI's facts reader). */
 #include <json-c/json.h>
 
-#include "disk.h"
-#include "report.h"
-#include "volume.h"
+#include "image/disk.h"
+#include "engine/report.h"
+#include "image/volume.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 

@@ -9,8 +9,8 @@
 
 #include <stdio.h>
 
-#include "apply.h"
-#include "session.h"
+#include "engine/apply.h"
+#include "engine/session.h"
 
 struct fixup_report {
 	const struct fixup_session *session;

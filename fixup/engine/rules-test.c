@@ -12,12 +12,12 @@
 #include <libxml/xmlwriter.h>
 #include <time.h>
 
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "drivers.h"
 #include "patchcache.h"
-#include "rules-test.h"
+#include "engine/rules-test.h"
 #include "rules.h"
-#include "session.h"
+#include "engine/session.h"
 
 /* Built-in profiles: every Windows generation × arch imgfix knows, and the
  * Linux families.  Fields: name, family, version, build, arch, type, hal. */

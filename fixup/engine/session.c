@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The steps every image-handling command shares; see session.h. */
-#include "cmd.h"
+#include "cli/cmd.h"
 #include "rules.h"
-#include "session.h"
-#include "volume.h"
+#include "engine/session.h"
+#include "image/volume.h"
 
 void
 fixup_session_done(struct fixup_session *s)

@@ -7,8 +7,8 @@
 #ifndef IMGFIX_FIXUP_SESSION_H
 #define IMGFIX_FIXUP_SESSION_H
 
-#include "inspect.h"
-#include "plan.h"
+#include "engine/inspect.h"
+#include "engine/plan.h"
 
 struct rules;
 struct rules_result;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <linux/fs.h>
 
-#include "disk.h"
+#include "image/disk.h"
 #include "util.h"
 
 #define UNDO_MAGIC_LEN (sizeof(FIXUP_DISK_UNDO_MAGIC) - 1)

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include "guestfs-dl.h"
+#include "image/guestfs-dl.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 #define FIXUP_GUESTFS_DL_DEFINE(f) typeof(f) *sym_##f;
 FIXUP_GUESTFS_DL_SYMBOLS(FIXUP_GUESTFS_DL_DEFINE)

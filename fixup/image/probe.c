@@ -14,7 +14,7 @@
 #include <inttypes.h>
 
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 #define GPT_TYPE_ESP "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 #define MBR_TYPE_ESP 0xef

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "volume.h"
+#include "image/volume.h"
 
 struct fixup_disk;
 

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 #define DIR_MAX_DEPTH 512 /* directory levels on a resolved path */
 #define DIR_READ_CHUNK (1024 * 1024)

@@ -29,10 +29,10 @@
 #include <ext2fs/ext2fs.h>
 #pragma GCC diagnostic pop
 
-#include "disk.h"
+#include "image/disk.h"
 #include "util.h"
-#include "volume-backends.h"
-#include "volume.h"
+#include "image/volume-backends.h"
+#include "image/volume.h"
 
 /* The ext superblock lives 1024 bytes into the partition. */
 #define EXT_MIN_PARTITION (2u * 1024)

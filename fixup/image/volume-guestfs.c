@@ -34,10 +34,10 @@
 
 #include <guestfs.h>
 
-#include "guestfs-dl.h"
+#include "image/guestfs-dl.h"
 #include "util.h"
-#include "volume-backends.h"
-#include "volume.h"
+#include "image/volume-backends.h"
+#include "image/volume.h"
 
 #define GFS_CHUNK (1024u * 1024) /* pread / small write limit */
 #define GFS_MAX_FILESYSTEMS FIXUP_MAX_PARTITIONS

@@ -40,9 +40,9 @@
 #include <ntfs-3g/volume.h>
 #pragma GCC diagnostic pop
 
-#include "disk.h"
+#include "image/disk.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 struct ntfs3g_dev {
 	struct fixup_disk *disk; /* the image, through its overlay */

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 
 #include "util.h"
-#include "disk.h"
-#include "volume-backends.h"
-#include "volume.h"
+#include "image/disk.h"
+#include "image/volume-backends.h"
+#include "image/volume.h"
 
 #define BITLOCKER_OEM_ID "-FVE-FS-"
 #define ERROR_DETAIL_MAX 1024

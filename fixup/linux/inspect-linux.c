@@ -11,9 +11,9 @@
  */
 #include <ctype.h>
 
-#include "inspect.h"
+#include "engine/inspect.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 #define OS_RELEASE_MAX (64u * 1024)
 #define FSTAB_MAX (1024u * 1024)

@@ -7,7 +7,7 @@
 #include <ctype.h>
 #include <fnmatch.h>
 
-#include "linux.h"
+#include "linux/linux.h"
 #include "util.h"
 
 /* A growable output buffer; the first allocation failure sticks. */

@@ -11,7 +11,7 @@
 #include <archive_entry.h>
 #include <fnmatch.h>
 
-#include "linux.h"
+#include "linux/linux.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive *, archive_read_free)

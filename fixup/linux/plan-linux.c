@@ -7,10 +7,10 @@
  */
 #include <fnmatch.h>
 
-#include "linux.h"
-#include "plan-internal.h"
+#include "linux/linux.h"
+#include "engine/plan-internal.h"
 #include "rules.h"
-#include "volume.h"
+#include "image/volume.h"
 
 struct lin_ctx {
 	const struct fixup_plan_input *in;

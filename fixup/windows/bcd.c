@@ -17,7 +17,7 @@
  * Any other shape (ramdisk, locate, VHD, boot device) is left alone.
  */
 #include "util.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 
 #define BCD_DEV_TYPE_PARTITION 6
 #define BCD_DEV_DATA_SIZE 0x48

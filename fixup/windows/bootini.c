@@ -14,7 +14,7 @@
 #include <ctype.h>
 
 #include "util.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 
 enum bootini_section {
 	SEC_NONE,

@@ -13,7 +13,7 @@
  * (Vista+) uses LBA only: there only hidden sectors is fixed.
  */
 #include "util.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 
 #define NTFS_OFF_OEM 0x03
 #define NTFS_OFF_BPS 0x0b

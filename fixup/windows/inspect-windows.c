@@ -23,9 +23,9 @@
 #include <inttypes.h>
 
 #include "hive.h"
-#include "inspect.h"
+#include "engine/inspect.h"
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 #define PE_HEADER_READ 4096u
 #define ENUM_MAX_DEVICES 100000u

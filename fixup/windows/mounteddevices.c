@@ -12,7 +12,7 @@
  * check, GUID text, and the report (what changed / what was left alone).
  */
 #include "util.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 
 /* ---- layout -----------------------------------------------------------------
  */

@@ -9,10 +9,10 @@
  * ops.
  */
 #include "patchcache.h"
-#include "plan-internal.h"
+#include "engine/plan-internal.h"
 #include "rules.h"
-#include "volume.h"
-#include "winboot.h"
+#include "image/volume.h"
+#include "windows/winboot.h"
 
 struct layout_buf {
 	struct winboot_layout l;

@@ -8,9 +8,9 @@
 #include <fnmatch.h>
 
 #include "drivers.h"
-#include "plan-internal.h"
+#include "engine/plan-internal.h"
 #include "rules.h"
-#include "volume.h"
+#include "image/volume.h"
 
 void
 win_ctx_done(struct win_ctx *w)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fixup/winboot.h — the Windows boot-configuration fixers (WINDOWS.md §3 and
+ * fixup/windows/winboot.h — the Windows boot-configuration fixers (WINDOWS.md §3 and
  * §1.4), as pure data transformations: boot.ini text, BCD device elements,
  * SYSTEM\MountedDevices blobs and the NTFS boot sector are compared with the
  * disk layout the converted guest will boot from, and what must change comes

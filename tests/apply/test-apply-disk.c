@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for fixup/disk.c: overlay reads/writes, commit, undo, faults. */
+/* Tests for fixup/image/disk.c: overlay reads/writes, commit, undo, faults. */
 #include <fcntl.h>
 #include <sys/wait.h>
 
-#include "disk.h"
+#include "image/disk.h"
 #include "tests.h"
 
 #define IMG_SIZE (1024 * 1024 + 1000) /* deliberately not block-aligned */

@@ -11,9 +11,9 @@
 #include <stdarg.h>
 #include <sys/wait.h>
 
-#include "disk.h"
-#include "volume-backends.h"
-#include "volume.h"
+#include "image/disk.h"
+#include "image/volume-backends.h"
+#include "image/volume.h"
 
 #define BT_PART_START (1024u * 1024)
 #define BT_IMAGE_MB 64u

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The ext backend (fixup/volume-ext.c) on raw ext4 images built at test
+ * The ext backend (fixup/image/volume-ext.c) on raw ext4 images built at test
  * time from the Linux fixture tree (sfdisk + mkfs.ext4 -E offset -d, no
  * root): reads, symlinks resolved inside the filesystem, writes checked by
  * e2fsck -fn and debugfs, the overlay (dry run) and undo log of
- * fixup/disk.c, and hostile images that must give clear errors.
+ * fixup/image/disk.c, and hostile images that must give clear errors.
  */
 #include "tests.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libguestfs loaded on first use (fixup/guestfs-dl.h), no appliance
+ * libguestfs loaded on first use (fixup/image/guestfs-dl.h), no appliance
  * needed: the executable (linked like imgfix) starts without libguestfs;
  * a missing library ($IMGFIX_LIBGUESTFS pointing nowhere) or one without
  * the symbols is a clear error naming the library, from the API and from
@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 
 #include "tests.h"
-#include "guestfs-dl.h"
-#include "volume-backends.h"
-#include "volume.h"
+#include "image/guestfs-dl.h"
+#include "image/volume-backends.h"
+#include "image/volume.h"
 
 #define MISSING_LIB "/nonexistent/libguestfs-imgfix-test.so.0"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The guestfs backend (fixup/volume-guestfs.c) on a qcow2 image: a raw
+ * The guestfs backend (fixup/image/volume-guestfs.c) on a qcow2 image: a raw
  * ext4 image of the Linux fixture tree converted with qemu-img.  One
  * appliance launch for the whole executable (the handle is shared by the
  * test cases, which run in order); exit 77 when no appliance can start.

@@ -11,7 +11,7 @@
 #include <libxml/xpath.h>
 #include <sys/wait.h>
 
-#include "batch.h"
+#include "engine/batch.h"
 #include "tests.h"
 
 static char *

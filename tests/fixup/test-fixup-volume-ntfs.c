@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 
 #include "tests.h"
-#include "disk.h"
-#include "volume.h"
+#include "image/disk.h"
+#include "image/volume.h"
 
 /* Builds an image: mkimage -o tmp/name args... */
 static char *

@@ -9,9 +9,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "inspect.h"
+#include "engine/inspect.h"
 #include "tests.h"
-#include "volume.h"
+#include "image/volume.h"
 
 static char *
 mkpath(const char *rel)

@@ -6,7 +6,7 @@
  * whatever it holds.
  */
 #include "fuzz.h"
-#include "linux.h"
+#include "linux/linux.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,7 +8,7 @@
 #define IMGFIX_TESTS_FUZZ_LAYOUT_H
 
 #include "util.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 
 static const struct winboot_partition fuzz_mbr_parts[] = {
         {.index = 1, .start = 32256, .size = 1u << 30, .mbr_type = 0x07},

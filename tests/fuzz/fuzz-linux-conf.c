@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "linux.h"
+#include "linux/linux.h"
 
 #define FUZZ_CONF_KINDS 8
 

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "volume.h"
-#include "winboot.h"
+#include "image/volume.h"
+#include "windows/winboot.h"
 
 #define FUZZ_PROBE_MAX_EXTRA_SECTORS 65535u /* 32 MiB of sparse tail */
 

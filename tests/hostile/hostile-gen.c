@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "util.h"
-#include "volume.h"
+#include "image/volume.h"
 
 #define GEN_MAX_HIVES 8
 #define GEN_MAX_HBINS 4096

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for fixup/linux-conf.c: byte-exact rewrites of Linux configs. */
+/* Tests for fixup/linux/linux-conf.c: byte-exact rewrites of Linux configs. */
 #include <dirent.h>
 
-#include "linux.h"
+#include "linux/linux.h"
 #include "tests.h"
 
 static char *const from_all[] = {"sd", "hd", "xvd", "cciss/c0d", "nvme", NULL};

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Tests for fixup/linux-initramfs.c on initramfs images built here with
+/* Tests for fixup/linux/linux-initramfs.c on initramfs images built here with
  * libarchive: early microcode cpio + compressed main cpio. */
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "linux.h"
+#include "linux/linux.h"
 #include "tests.h"
 
 static size_t

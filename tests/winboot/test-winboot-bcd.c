@@ -6,7 +6,7 @@
  * re-read; Vista's detecthal; the UEFI fallback loader decision.
  */
 #include "tests.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 #include "winboot-test-util.h"
 
 #define MiB (1024ull * 1024)

@@ -5,7 +5,7 @@
  * input (overlong lines, huge files).
  */
 #include "tests.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 
 static const struct winboot_partition one_part[] = {
         {.index = 1,

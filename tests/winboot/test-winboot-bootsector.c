@@ -4,7 +4,7 @@
  * refusal of what is not an NTFS boot sector (BitLocker, FAT, garbage).
  */
 #include "tests.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 
 #define GiB (1024ull * 1024 * 1024)
 

@@ -6,7 +6,7 @@
  * windows-system.reg.
  */
 #include "tests.h"
-#include "winboot.h"
+#include "windows/winboot.h"
 #include "winboot-test-util.h"
 
 #define MiB (1024ull * 1024)
