@@ -9,7 +9,8 @@
  * The facts file is either a flat JSON object {"os.version": "10.0", ...}
  * or the output of `imgfix inspect --json` ({"guests":[{"facts":{...}}]},
  * first guest).  json-c is used here only to read that file.  An IMAGE is
- * inspected read-only (fixup/engine/inspect.h) and its first guest's facts used.
+ * inspected read-only (fixup/engine/inspect.h) and its first guest's facts
+ * used.
  */
 #include <getopt.h>
 #include <json-c/json.h>

@@ -2,8 +2,8 @@
 /*
  * Applying a plan with a journal, and rolling it back (see journal.h for the
  * files and ARCHITECTURE.md for the guarantees).  On a raw image every write
- * lands in the disk overlay first (fixup/image/disk.c) and reaches the image only
- * at commit, after the undo log is safe; on a directory every original is
+ * lands in the disk overlay first (fixup/image/disk.c) and reaches the image
+ * only at commit, after the undo log is safe; on a directory every original is
  * copied into the journal before the first write.
  */
 #ifndef IMGFIX_FIXUP_APPLY_H

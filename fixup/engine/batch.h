@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * `imgfix batch`: many images, one `imgfix fix --json` child each.  This
- * header is the data part (fixup/engine/batch.c): the manifest (JSON or one image
- * per line), the journal check that skips images already fixed, reading a
+ * header is the data part (fixup/engine/batch.c): the manifest (JSON or one
+ * image per line), the journal check that skips images already fixed, reading a
  * child's report, and the summary as JSON and as a self-contained HTML
  * page.  The process pool is in fixup/cli/cmd-batch.c.
  *

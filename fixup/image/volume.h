@@ -2,8 +2,8 @@
 /*
  * The volume layer of fixup/: an "image" (a raw disk image file, a block
  * device or a host directory) is opened, its partitions are enumerated
- * (fixup/image/probe.c, libblkid) and a partition is opened as a "volume" through
- * one of the backends behind struct fixup_volume_ops:
+ * (fixup/image/probe.c, libblkid) and a partition is opened as a "volume"
+ * through one of the backends behind struct fixup_volume_ops:
  *
  *   ntfs3g  (volume-ntfs3g.c)  NTFS at the partition's byte offset of the
  *                              image file, through libntfs-3g, no FUSE;
@@ -153,8 +153,8 @@ bool fixup_image_is_guestfs(const struct fixup_image *img);
 /*
  * Syncs and closes every volume opened on img (unmounting NTFS); returns
  * the first error.  img stays valid (volumes must be reopened).  On a raw
- * image this flushes the volumes into the disk overlay only (fixup/image/disk.h):
- * nothing reaches the image before fixup_image_commit().
+ * image this flushes the volumes into the disk overlay only
+ * (fixup/image/disk.h): nothing reaches the image before fixup_image_commit().
  */
 int fixup_image_close_volumes(struct fixup_image *img);
 /*

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fixup/windows/winboot.h — the Windows boot-configuration fixers (WINDOWS.md §3 and
- * §1.4), as pure data transformations: boot.ini text, BCD device elements,
- * SYSTEM\MountedDevices blobs and the NTFS boot sector are compared with the
- * disk layout the converted guest will boot from, and what must change comes
- * back as data (new text, struct hive_edits, byte ranges) plus a report that
- * renders as human text for `imgfix plan`.  Nothing here reads or writes an
- * image; fixup/plan and fixup/apply do that.
+ * fixup/windows/winboot.h — the Windows boot-configuration fixers (WINDOWS.md
+ * §3 and §1.4), as pure data transformations: boot.ini text, BCD device
+ * elements, SYSTEM\MountedDevices blobs and the NTFS boot sector are compared
+ * with the disk layout the converted guest will boot from, and what must change
+ * comes back as data (new text, struct hive_edits, byte ranges) plus a report
+ * that renders as human text for `imgfix plan`.  Nothing here reads or writes
+ * an image; fixup/plan and fixup/apply do that.
  *
  * Every input (boot.ini bytes, hive values, boot sectors) is hostile: sizes,
  * counts and offsets are checked against the WINBOOT_MAX_* limits.
