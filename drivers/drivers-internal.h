@@ -2,7 +2,8 @@
 /*
  * Private declarations shared by the files of drivers/: error messages with
  * file and line, and the small helpers the parser, the store and the
- * selection have in common.
+ * selection have in common (helpers.c; drivers_inf_source_path in
+ * install.c).
  */
 #ifndef IMGFIX_DRIVERS_INTERNAL_H
 #define IMGFIX_DRIVERS_INTERNAL_H
@@ -26,6 +27,13 @@
  */
 int drivers_error(char **ret_error, int err, const char *name, unsigned line,
                   const char *fmt, ...) _printf_(5, 6);
+
+/* A blank of an INF line (not a line end). */
+static inline bool
+drivers_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
 
 /* Growable array append of one element; 0 or -ENOMEM. */
 int drivers_grow(void **v, size_t *allocated, size_t n, size_t size);

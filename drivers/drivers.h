@@ -143,7 +143,7 @@ int drivers_inject(const struct drivers_install *in,
  */
 int drivers_injection_format(const struct drivers_injection *inj, FILE *out);
 
-/* ---- INF parser (drivers/inf.c) ----------------------------------------- */
+/* ---- INF parser (drivers/inf.c, inf-models.c, inf-reg.c, install.c) ---- */
 
 /* FLG_ADDREG_* (setupapi.h), as written in AddReg lines. */
 #define DRIVERS_FLG_ADDREG_BINVALUETYPE 0x00000001u
