@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * drivers/inject-internal.h — the pure helpers of drivers/inject.c, exposed
- * for the unit tests: PCI short-form IDs, DriverVer date/version decoding,
- * the DriverPackages "Version" blob and the DevicePath append.
+ * drivers/inject-internal.h — what the files of the injection share (the
+ * state of one injection, notes, name checks, the steps inject.c runs),
+ * and the pure helpers of inject-registry.c, exposed for the unit tests:
+ * PCI short-form IDs, DriverVer date/version decoding, the DriverPackages
+ * "Version" blob and the DevicePath append.
  */
 #ifndef IMGFIX_DRIVERS_INJECT_INTERNAL_H
 #define IMGFIX_DRIVERS_INJECT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "drivers.h"
 
 /* Limits for what an install hands to the injection (hostile input). */
 #define DRIVERS_INJECT_MAX_ID_LEN 200 /* MAX_DEVICE_ID_LEN */
@@ -27,6 +32,38 @@
 
 /* The Windows default DevicePath when the guest has none. */
 #define DRIVERS_DEFAULT_DEVICE_PATH "%SystemRoot%\\inf"
+
+/* One injection in progress (inject.c, inject-files.c, inject-registry.c). */
+struct inject {
+	const struct drivers_install *in;
+	const struct drivers_guest *guest;
+	struct drivers_injection *inj;
+	const char *arch;                 /* normalised */
+	const struct drivers_service *fn; /* the device's service */
+	char *label;                      /* DriverDatabase package label */
+	char **ids;                       /* validated hardware IDs */
+};
+
+/* Adds a remark for the report; 0 or -ENOMEM. */
+int drivers_inject_note(struct drivers_injection *inj, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* One key or file name component: non-empty, bounded, no separators or
+ * control characters. */
+bool drivers_inject_valid_component(const char *s, bool file);
+/* A backslash-separated relative path of valid components. */
+bool drivers_inject_valid_rel_path(const char *s, bool file, bool allow_empty);
+/* A hardware ID usable as a CDDB key name and a DriverDatabase path. */
+bool drivers_inject_valid_hardware_id(const char *id);
+
+/* Appends s (taken) to *l unless already there (case-insensitive). */
+int drivers_inject_push_unique(char ***l, char *s);
+
+/* The steps of an injection, in the order inject.c runs them. */
+int drivers_inject_plan_files(struct inject *c);     /* inject-files.c */
+int drivers_inject_write_services(struct inject *c); /* inject-registry.c */
+int drivers_inject_write_cddb(struct inject *c);     /* 5.0-6.1 */
+int drivers_inject_write_driver_database(struct inject *c); /* 6.2+ */
+int drivers_inject_write_device_path(struct inject *c);
 
 /*
  * For a PCI hardware ID "PCI\VEN_v&DEV_d[&SUBSYS_s][&REV_r]" returns the
