@@ -2,7 +2,8 @@
 /*
  * Private declarations of rules/: the in-memory form of a loaded rule set
  * (sets → rules → predicates and actions), shared by load.c (XML → structs),
- * check.c (semantic checks) and eval.c (evaluation and conflicts).
+ * check.c (semantic checks), eval.c (evaluation and conflicts) and diag.c
+ * (the diagnostics list all three append to).
  */
 #ifndef IMGFIX_RULES_INTERNAL_H
 #define IMGFIX_RULES_INTERNAL_H
@@ -86,7 +87,7 @@ struct rules {
 extern const unsigned char rules_schema_rng[];
 extern const size_t rules_schema_rng_len;
 
-/* Appends "file:line: message" (line 0: "file: message") to r's
+/* diag.c: appends "file:line: message" (line 0: "file: message") to r's
  * diagnostics; returns err (a negative errno) for `return diag(...)`. */
 int rules_diag(struct rules *r, int err, const char *file, unsigned line,
                const char *fmt, ...) _printf_(5, 6);
