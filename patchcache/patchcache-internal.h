@@ -20,6 +20,9 @@ int pcache_normalize_name(const char *s, char **ret);
 int pcache_store_buffer(struct pcache *c, const char *name, const void *buf,
                         size_t len, struct pcache_add_stats *stats);
 
+/* cache.c: sorts the entries and rewrites the index atomically. */
+int pcache_save_index(struct pcache *c);
+
 /* ingest.c: the libmspack side. */
 enum pcache_container {
 	PCACHE_CONTAINER_NONE = 0,
