@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The imgfix command line: one function per subcommand, each in its own
- * fixup/cmd-<name>.c, registered in the table of fixup/cli/main.c.  A command
- * gets argv with argv[0] = its name, parses its own options with
+ * fixup/cli/cmd-<name>.c, registered in the table of fixup/cli/main.c.  A
+ * command gets argv with argv[0] = its name, parses its own options with
  * getopt_long, prints its own --help, and returns an exit code below.
  */
 #ifndef IMGFIX_CMD_H
