@@ -70,29 +70,34 @@ def objects(builddir):
     return sorted(res)
 
 
-def symbols(obj):
-    """({defined name: is a function}, {undefined names}) of one object."""
+def symbols(objs):
+    """{object: ({defined name: is a function}, {undefined names})}, read
+    with one nm run over every object (nm -A names the file on each
+    line)."""
     try:
-        text = subprocess.run(["nm", "-P", "-g", obj], check=True,
+        text = subprocess.run(["nm", "-A", "-P", "-g"] + objs, check=True,
                               capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError) as e:
-        sys.exit(f"circles: cannot read symbols of {obj}: {e}")
-    defined, undefined = {}, set()
+        sys.exit(f"circles: cannot read the symbols of the objects: {e}")
+    out = {o: ({}, set()) for o in objs}
     for line in text.splitlines():
-        parts = line.split()
-        if len(parts) < 2:
+        obj, sep, rest = line.partition(": ")
+        parts = rest.split()
+        if not sep or obj not in out or len(parts) < 2:
             continue
         name, kind = parts[0], parts[1]
+        defined, undefined = out[obj]
         if kind == "U":
             undefined.add(name)
         elif kind in FUNCTION_TYPES or kind in DATA_TYPES:
             defined[name] = kind in FUNCTION_TYPES
-    return defined, undefined
+    return out
 
 
 def graph(pairs):
     """uses[a][b] = sorted [(symbol, is a function)] of b that a uses."""
-    syms = {src: symbols(obj) for src, obj in pairs}
+    by_obj = symbols([obj for _, obj in pairs])
+    syms = {src: by_obj[obj] for src, obj in pairs}
     owner = {}
     for src, (defined, _) in syms.items():
         for name, is_func in defined.items():
