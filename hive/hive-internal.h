@@ -83,4 +83,100 @@ int hive_read_children(struct hive *h, hive_node_h node, const char *key,
 /* True when name can be written to a one-line .reg record. */
 bool hive_reg_name_ok(const char *name);
 
+/* ---- transaction logs (log.c, recover.c) -------------------------------- */
+
+/* Base block fields (offsets in the 4096-byte regf header). */
+#define HIVE_BB_SEQ1 4
+#define HIVE_BB_SEQ2 8
+#define HIVE_BB_TIMESTAMP 12
+#define HIVE_BB_MAJOR 20
+#define HIVE_BB_MINOR 24
+#define HIVE_BB_TYPE 28
+#define HIVE_BB_FORMAT 32
+#define HIVE_BB_ROOT 36
+#define HIVE_BB_HBINS_SIZE 40
+#define HIVE_BB_CLUSTERING 44
+#define HIVE_BB_FLAGS 144
+#define HIVE_BB_REORGANIZED 168
+#define HIVE_BB_CHECKSUM 508
+/* The checksum covers the bytes before it. */
+#define HIVE_BASE_BLOCK_SUM_LEN 508
+
+#define HIVE_FILE_PRIMARY 0
+#define HIVE_FILE_LOG_OLD 1
+#define HIVE_FILE_LOG_VERYOLD 2
+#define HIVE_FILE_LOG_NEW 6
+
+/* Logs count in 512-byte sectors: the base block copy is one sector. */
+#define HIVE_LOG_SECTOR 512
+#define HIVE_BIN_ALIGN 4096
+#define HIVE_LOG_ENTRY_HEADER 40
+#define HIVE_MARVIN32_SEED 0x82EF4D887A4E55C5ull
+/* Limits for anything read from a log (hostile input). */
+#define HIVE_LOG_MAX_HBINS_SIZE ((uint32_t)(HIVE_MAX_FILE_SIZE - 4096))
+#define HIVE_LOG_MAX_PAGES 1000000u
+#define HIVE_LOG_MAX_ENTRIES 1000000u
+/* .LOG1, .LOG2 and .LOG beside one hive. */
+#define HIVE_LOG_MAX_LOGS 3
+
+enum hive_log_format {
+	HIVE_LOG_NONE, /* unusable: problem says why */
+	HIVE_LOG_OLD,  /* base block + DIRT vector + 512-byte pages */
+	HIVE_LOG_NEW,  /* base block + HvLE entries */
+};
+
+/* One log file in memory (borrowed bytes) and what its base block says. */
+struct hive_log {
+	const char *name; /* for messages: "SYSTEM.LOG1" */
+	const uint8_t *data;
+	size_t len;
+	/* filled by hive_log_parse() */
+	enum hive_log_format format;
+	uint32_t seq;
+	uint64_t timestamp;
+	uint32_t hbins_size;
+	char *problem; /* malloc'd "NAME: why" when format is NONE */
+};
+
+/* One whole, hash-checked HvLE entry. */
+struct hive_log_entry {
+	size_t offset;
+	uint32_t size, flags, seq, hbins_size, n_pages;
+	const uint8_t *refs;  /* n_pages x {offset u32, size u32} */
+	const uint8_t *pages; /* the pages, back to back */
+};
+
+/* The DIRT vector of an old-format log. */
+struct hive_log_vector {
+	const uint8_t *bitmap;
+	size_t bits;    /* one per 512-byte page of the hive bins data */
+	size_t n_dirty; /* bits set = pages stored */
+	const uint8_t *pages;
+};
+
+uint64_t hive_marvin32(const void *buf, size_t len, uint64_t seed);
+/* XOR-32 of the first 508 bytes (0 -> 1, ~0 -> ~1, as Windows writes). */
+uint32_t hive_base_block_checksum(const uint8_t *b);
+/* Stores the checksum of b in b. */
+void hive_base_block_seal(uint8_t *b);
+/* Signature, checksum, version, format, clustering, hive bins size. */
+bool hive_base_block_valid(const uint8_t *b, size_t len, const char **ret_why);
+/* Checks the base block of log->data; sets format/seq/... or problem.
+ * 0, or -ENOMEM. */
+int hive_log_parse(struct hive_log *log);
+void hive_log_done(struct hive_log *log);
+/* The entry at off if it is whole, has sequence number expected and only
+ * references pages inside its hive bins data size: 1.  0: no entry there;
+ * *ret_why (malloc'd) says why when it is not the plain end of the log. */
+int hive_log_entry_at(const struct hive_log *log, size_t off, uint32_t expected,
+                      struct hive_log_entry *ret, char **ret_why);
+/* The dirty vector of an old-format log: 1, or 0 with *ret_why. */
+int hive_log_dirty_vector(const struct hive_log *log,
+                          struct hive_log_vector *ret, char **ret_why);
+
+/* Replays logs into a copy of the primary (data, len): see recover.c. */
+int hive_recover_data(const uint8_t *data, size_t len, struct hive_log *logs,
+                      size_t n_logs, uint8_t **ret, size_t *ret_len,
+                      struct hive_recovery *rec);
+
 #endif

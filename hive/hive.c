@@ -221,15 +221,15 @@ hive_open_full(const char *path, unsigned flags, struct hive **ret,
 	}
 	/* Checked after hivex validated the file: garbage is "corrupt", not
 	 * "dirty". */
-	if ((flags & HIVE_OPEN_WRITE) && h->dirty) {
+	if ((flags & HIVE_OPEN_WRITE) && h->dirty &&
+	    !(flags & HIVE_OPEN_DIRTY_OK)) {
 		set_open_error(
 		        ret_error,
 		        "Hive '%s' is dirty (header sequence numbers %u and %u "
-		        "differ): its newest changes exist only in the "
-		        "transaction logs (.LOG1/.LOG2), which imgfix does not "
-		        "replay, so writing it would lose them. Boot the guest "
-		        "and shut it down cleanly (disable Fast Startup), then "
-		        "try again.",
+		        "differ) and its transaction logs (.LOG1/.LOG2/.LOG) "
+		        "were not replayed into it: its newest changes exist "
+		        "only in those logs, and writing the stale primary "
+		        "would lose them",
 		        path, h->seq1, h->seq2);
 		hive_free(h);
 		return -EUCLEAN;

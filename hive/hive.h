@@ -58,6 +58,9 @@ struct hive;
 enum hive_open_flags {
 	HIVE_OPEN_WRITE = 1 << 0,   /* refuse dirty hives (-EUCLEAN) */
 	HIVE_OPEN_VERBOSE = 1 << 1, /* hivex verbose/debug output */
+	/* with WRITE: accept a dirty hive (the user said so: its logs could
+	 * not be replayed and what only they hold is lost) */
+	HIVE_OPEN_DIRTY_OK = 1 << 2,
 };
 
 /*
@@ -246,5 +249,63 @@ int hive_reg_write_value(FILE *out, const char *name, uint32_t type,
  * valid .reg: merged into a (hivexregedit --merge), it gives b.
  */
 int hive_diff(struct hive *a, struct hive *b, const char *prefix, FILE *out);
+
+/* ---- transaction logs: recovering dirty hives (log.c, recover.c) -------- */
+
+/*
+ * Windows writes registry changes to the hive's transaction logs first
+ * (SYSTEM.LOG1/.LOG2 from 8.1 on, "HvLE" entries; SYSTEM.LOG or .LOG1/.LOG2
+ * in the old "DIRT" format before) and the primary file later: a hive
+ * captured from a running or crashed machine is "dirty" (header sequence
+ * numbers differ, or a bad header checksum) and only primary + logs give its
+ * true content.  Recovery replays the logs the way Windows does at hive load
+ * into a private copy and leaves a clean hive (equal sequence numbers, valid
+ * checksum) there.
+ */
+#define HIVE_LOG_MAX_FILE_SIZE (256u * 1024 * 1024)
+
+struct hive_recovery {
+	bool dirty;          /* the primary needed recovery */
+	bool recovered;      /* logs were replayed: the copy is clean now */
+	bool bad_base_block; /* the primary's header was bad: taken from a log
+	                      */
+	unsigned entries;    /* log entries replayed (old format: pages) */
+	unsigned n_logs;     /* logs that contributed */
+	uint32_t seq;        /* sequence number of the recovered hive */
+	char *logs;    /* "SYSTEM.LOG1 (4 entries), SYSTEM.LOG2 (20 ...)" */
+	char *problem; /* dirty and not recovered: why, naming each log */
+	char *detail;  /* where and why replay stopped, ignored logs */
+};
+void hive_recovery_done(struct hive_recovery *r);
+
+/*
+ * Replays the transaction logs log_paths (NULL-terminated; missing files
+ * are skipped; order does not matter) into the hive file at path, which
+ * must be a private copy: when logs were replayed it is rewritten as the
+ * recovered, clean hive.  A clean primary is left alone (Windows ignores
+ * the logs then).  A dirty one whose logs cannot be used is left alone too,
+ * with ret->problem saying why.  Errors (-errno) are I/O and memory only.
+ */
+int hive_recover_file(const char *path, char *const *log_paths,
+                      struct hive_recovery *ret);
+
+/* The transaction logs beside the host file path: path.LOG1, .LOG2, .LOG
+ * in any letter case (NULL-terminated list, possibly empty). */
+int hive_find_logs(const char *path, char ***ret);
+
+/* A hive is dirty when its header checksum is wrong or its sequence numbers
+ * differ.  hdr: the first len bytes of the file. */
+bool hive_header_dirty(const void *hdr, size_t len);
+
+/*
+ * The content a transaction log gets once its clean primary (the first
+ * 512 bytes of it are enough: primary_hdr) has been written: what Windows
+ * leaves after a successful flush and log restart, a base block copy with
+ * the primary's sequence number and no entry, the rest of the old file
+ * zeroed (same length, at least 512 bytes).  Nothing in it can ever be
+ * replayed over the primary.  -EINVAL when primary_hdr is not clean.
+ */
+int hive_log_reset(const void *primary_hdr, size_t hdr_len, const void *old_log,
+                   size_t old_len, uint8_t **ret, size_t *ret_len);
 
 #endif

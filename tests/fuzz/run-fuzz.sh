@@ -123,6 +123,18 @@ gen_hive() {
 }
 
 # linux-conf seeds: one kind byte (enum linux_conf_kind) + the file
+# the start of the corpus's real new-format logs, as fuzz-hivelog inputs:
+# flags 0, LOG1 = the first 60000 bytes, no LOG2
+gen_hivelog() {
+	have xz || return 0
+	for l in LOG1 LOG2; do
+		f=$corpus/hives/win10-1709-dirty/SYSTEM.$l.xz
+		[ -f "$f" ] || continue
+		printf '\000\140\352\000\000' >"$gen/seeds/real-$l"
+		xz -dc "$f" | head -c 60000 >>"$gen/seeds/real-$l"
+	done
+}
+
 gen_linux_conf() {
 	lx=$src/tests/fixtures/linux
 	k() { [ -f "$2" ] && { printf "\\$(printf '%03o' "$1")"; cat "$2"; } >"$gen/seeds/$3"; return 0; }
@@ -166,6 +178,8 @@ linux-conf)
 	gen_linux_conf ;;
 initramfs)
 	gen_initramfs ;;
+hivelog)
+	gen_hivelog ;;
 hive)
 	gen_hive
 	[ -d "$corpus/hives/seed" ] && seeds="$seeds $corpus/hives/seed"
@@ -209,7 +223,7 @@ mkdir -p "$work"
 art=${IMGFIX_FUZZ_ARTIFACTS:-$PWD}
 mkdir -p "$art"
 case $target in
-probe | hive | initramfs | pe) maxlen=65536 ;;
+probe | hive | hivelog | initramfs | pe) maxlen=65536 ;;
 *) maxlen=16384 ;;
 esac
 # libarchive reserves a read-ahead buffer as large as a cpio header's name
