@@ -59,7 +59,13 @@ def objects(builddir):
     """(source path relative to the source root, object path) pairs."""
     with open(os.path.join(builddir, "compile_commands.json")) as f:
         commands = json.load(f)
-    root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    try:
+        with open(os.path.join(builddir, "meson-info",
+                               "meson-info.json")) as f:
+            root = json.load(f)["directories"]["source"]
+    except (OSError, ValueError, KeyError):
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.realpath(root)
     res = []
     for c in commands:
         src = os.path.realpath(os.path.join(c["directory"], c["file"]))
