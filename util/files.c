@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Whole-file I/O on the host, temporary directories, paths and SHA-256.
- * (Files inside images go through fixup/volume, not through these.)
+ * (Files inside images go through the volume layer, fixup/image/volume.h,
+ * not through these.)
  */
 #include <dirent.h>
 #include <fcntl.h>
