@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "engine/apply.h"
+#include "image/disk-io.h"
 #include "image/disk.h"
 #include "image/volume.h"
 
@@ -415,9 +416,12 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	r = prepare_backup_dir(backup_dir);
 	if (r < 0)
 		return r;
-	abs_image = realpath(fixup_image_path(img), NULL);
+	abs_image = fixup_io_is_nbd_uri(fixup_image_path(img))
+	                    ? strdup(fixup_image_path(img))
+	                    : realpath(fixup_image_path(img), NULL);
 	j.dir = strdup(backup_dir);
 	j.image = abs_image ? strdup(abs_image) : NULL;
+	j.image_format = raw ? strdup(fixup_image_format(img)) : NULL;
 	j.backend = strdup(fixup_volume_backend(root));
 	j.root = strdup(fixup_volume_name(root));
 	now_iso(created);
@@ -426,7 +430,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	j.image_size = fixup_image_layout(img)->size;
 	res.backup_dir = strdup(backup_dir);
 	if (!j.dir || !j.image || !j.backend || !j.root || !j.created ||
-	    !res.backup_dir) {
+	    !res.backup_dir || (raw && !j.image_format)) {
 		r = -ENOMEM;
 		goto finish;
 	}
@@ -612,7 +616,9 @@ rollback_dir(struct journal *j)
 int
 fixup_rollback(const char *image, const char *backup_dir, bool force)
 {
-	_cleanup_free_ char *abs_image = realpath(image, NULL);
+	_cleanup_free_ char *abs_image = fixup_io_is_nbd_uri(image)
+	                                         ? strdup(image)
+	                                         : realpath(image, NULL);
 	_cleanup_free_ char *undo = util_path_join(backup_dir, JOURNAL_UNDO);
 	struct journal j = {0};
 	int r;
@@ -636,7 +642,26 @@ fixup_rollback(const char *image, const char *backup_dir, bool force)
 		return 1;
 	}
 	if (j.undo_log) {
-		r = fixup_disk_undo(j.image, undo, force);
+		_cleanup_(fixup_io_freep) struct fixup_io *io = NULL;
+
+		/* The image's bytes as the fix saw them: through qemu-nbd
+		 * for a qcow2, vmdk ... (so rollback restores what the guest
+		 * sees), directly for a raw file. */
+		r = fixup_io_open(j.image,
+		                  j.image_format ? j.image_format : "raw", true,
+		                  &io);
+		if (r < 0) {
+			log_error_errno(r, "Failed to open %s: %s", j.image,
+			                fixup_error_detail()
+			                        ? fixup_error_detail()
+			                        : strerror(-r));
+			journal_done(&j);
+			return r;
+		}
+		r = fixup_disk_undo_io(io, undo, force);
+		/* qemu-nbd has closed the image before the journal says
+		 * rolled back. */
+		io = fixup_io_free(io);
 		if (r == -ENOENT || r == -ENODATA)
 			/* The undo log was never completed: the image was
 			 * never written. */

@@ -19,6 +19,7 @@ journal_done(struct journal *j)
 	free(j->dir);
 	free(j->state);
 	free(j->image);
+	free(j->image_format);
 	free(j->backend);
 	free(j->root);
 	free(j->created);
@@ -93,6 +94,8 @@ journal_save(const struct journal *j)
 	json_object_object_add(o, "format", json_object_new_int(1));
 	json_object_object_add(o, "state", str(j->state));
 	json_object_object_add(o, "image", str(j->image));
+	if (j->image_format)
+		json_object_object_add(o, "image_format", str(j->image_format));
 	json_object_object_add(o, "image_size",
 	                       json_object_new_int64((int64_t)j->image_size));
 	json_object_object_add(o, "backend", str(j->backend));
@@ -200,6 +203,7 @@ journal_load(const char *dir, struct journal *ret)
 	j.dir = strdup(dir);
 	if (!j.dir || dup_opt(get_str(o, "state"), &j.state) < 0 ||
 	    dup_opt(get_str(o, "image"), &j.image) < 0 ||
+	    dup_opt(get_str(o, "image_format"), &j.image_format) < 0 ||
 	    dup_opt(get_str(o, "backend"), &j.backend) < 0 ||
 	    dup_opt(get_str(o, "root"), &j.root) < 0 ||
 	    dup_opt(get_str(o, "created"), &j.created) < 0) {

@@ -39,9 +39,11 @@ struct journal_file {
 };
 
 struct journal {
-	char *dir;   /* the backup directory */
-	char *state; /* see above */
-	char *image; /* absolute path of the image */
+	char *dir;          /* the backup directory */
+	char *state;        /* see above */
+	char *image;        /* absolute path of the image, or its NBD URI */
+	char *image_format; /* "raw", "qcow2", ... (NULL in old journals:
+	                     * raw); rollback opens the image with it */
 	uint64_t image_size;
 	char *backend; /* "ntfs3g", "dir", ... */
 	char *root;    /* the guest root volume ("partition 2") */

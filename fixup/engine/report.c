@@ -260,6 +260,15 @@ fixup_report_json(const struct fixup_report *r, char **ret)
 		json_object_object_add(o, "image",
 		                       jstr(fixup_image_path(s->img)));
 	json_object_object_add(o, "backend", jstr(r->backend));
+	if (s->img) {
+		/* which road read the image, and in which format */
+		json_object_object_add(o, "road",
+		                       jstr(fixup_image_is_guestfs(s->img)
+		                                    ? "guestfs"
+		                                    : "direct"));
+		json_object_object_add(o, "image_format",
+		                       jstr(fixup_image_format(s->img)));
+	}
 	if (s->guest) {
 		json_object_object_add(o, "root", jstr(s->guest->root));
 		for (size_t i = 0; i < util_strmap_size(s->guest->facts); i++)
@@ -311,8 +320,9 @@ fixup_report_text(const struct fixup_report *r, FILE *out)
 
 	fprintf(out, "imgfix %s: %s\n", r->command, r->status);
 	if (s->img)
-		fprintf(out, "  image:   %s (%s backend)\n",
-		        fixup_image_path(s->img),
+		fprintf(out, "  image:   %s (%s, %s road, %s backend)\n",
+		        fixup_image_path(s->img), fixup_image_format(s->img),
+		        fixup_image_is_guestfs(s->img) ? "guestfs" : "direct",
 		        r->backend ? r->backend : "?");
 	if (f)
 		fprintf(out, "  guest:   %s %s (%s, %s) on %s\n",

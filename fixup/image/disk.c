@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A raw disk image with a copy-on-write overlay and an undo log; see disk.h
+ * A disk image with a copy-on-write overlay and an undo log; see disk.h
  * for the protocol.  The overlay is an open-addressing hash table of 4 KiB
- * blocks; commit sorts the dirty blocks into extents.
+ * blocks; commit sorts the dirty blocks into extents.  The image's bytes
+ * are reached through the I/O interface of disk-io.h (a file, or NBD).
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <linux/fs.h>
 
+#include "image/disk-io.h"
 #include "image/disk.h"
 #include "util.h"
 
@@ -28,7 +27,7 @@ struct block {
 
 struct fixup_disk {
 	char *path;
-	int fd;
+	struct fixup_io *io;
 	bool writable;
 	uint64_t size;
 	struct block *blocks;
@@ -88,28 +87,6 @@ block_table_grow(struct fixup_disk *d)
 }
 
 static int
-read_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t k = pread(fd, p, len, (off_t)off);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			return -EIO;
-		p += k;
-		len -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
-static int
 write_full(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
@@ -133,7 +110,7 @@ write_full(int fd, const void *buf, size_t len, uint64_t off)
 static int
 img_read(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
 {
-	int r = read_full(d->fd, buf, len, off);
+	int r = d->io->ops->pread(d->io, buf, len, off);
 
 	if (r >= 0)
 		d->bytes_read += len;
@@ -143,7 +120,7 @@ img_read(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
 static int
 img_write(struct fixup_disk *d, const void *buf, size_t len, uint64_t off)
 {
-	int r = write_full(d->fd, buf, len, off);
+	int r = d->io->ops->pwrite(d->io, buf, len, off);
 
 	if (r >= 0)
 		d->bytes_written += len;
@@ -194,40 +171,35 @@ block_get(struct fixup_disk *d, uint64_t no, bool create, struct block **ret)
 int
 fixup_disk_open(const char *path, bool writable, struct fixup_disk **ret)
 {
-	_cleanup_close_ int fd = -1;
+	struct fixup_io *io;
+	int r;
+
+	r = fixup_io_file_open(path, writable, &io);
+	if (r < 0)
+		return r;
+	return fixup_disk_open_io(path, io, ret);
+}
+
+int
+fixup_disk_open_io(const char *path, struct fixup_io *io,
+                   struct fixup_disk **ret)
+{
 	struct fixup_disk *d;
-	struct stat st;
 	const char *e;
 
-	fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		fixup_io_free(io);
 		return -ENOMEM;
-	if (S_ISBLK(st.st_mode)) {
-		uint64_t sz = 0;
-
-		if (ioctl(fd, BLKGETSIZE64, &sz) < 0) {
-			free(d);
-			return -errno;
-		}
-		d->size = sz;
-	} else if (S_ISREG(st.st_mode))
-		d->size = (uint64_t)st.st_size;
-	else {
-		free(d);
-		return -EMEDIUMTYPE;
 	}
+	d->io = io;
 	d->path = strdup(path);
 	if (!d->path) {
-		free(d);
+		fixup_disk_free(d);
 		return -ENOMEM;
 	}
-	d->fd = TAKE_FD(fd);
-	d->writable = writable;
+	d->size = io->size;
+	d->writable = io->writable;
 	d->fault_writes = -1;
 	e = getenv("IMGFIX_FAULT_WRITES");
 	if (e && *e) {
@@ -251,8 +223,7 @@ fixup_disk_free(struct fixup_disk *d)
 		return NULL;
 	fixup_disk_discard(d);
 	free(d->blocks);
-	if (d->fd >= 0)
-		close(d->fd);
+	fixup_io_free(d->io);
 	free(d->path);
 	free(d);
 	return NULL;
@@ -262,6 +233,12 @@ const char *
 fixup_disk_path(const struct fixup_disk *d)
 {
 	return d->path;
+}
+
+const struct fixup_io *
+fixup_disk_get_io(const struct fixup_disk *d)
+{
+	return d->io;
 }
 
 uint64_t
@@ -393,11 +370,11 @@ fixup_disk_copy_to_fd(struct fixup_disk *d, uint64_t off, size_t len, int fd,
 		return -EIO;
 	if (len == 0)
 		return 0;
-	if (!range_clean(d, off, len))
+	if (d->io->fd < 0 || !range_clean(d, off, len))
 		return copy_bounce(d, off, len, fd, fd_off);
 	while (len > 0) {
 		loff_t in = (loff_t)off, out = (loff_t)fd_off;
-		ssize_t n = copy_file_range(d->fd, &in, fd, &out, len, 0);
+		ssize_t n = copy_file_range(d->io->fd, &in, fd, &out, len, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -628,7 +605,7 @@ fault_point(struct fixup_disk *d)
 		return 0;
 	if (d->fault_writes == 0) {
 		if (d->fault_kill) {
-			(void)fsync(d->fd);
+			(void)d->io->ops->flush(d->io);
 			raise(SIGKILL);
 		}
 		return -EIO;
@@ -670,8 +647,10 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 		if (r < 0)
 			return r;
 	}
-	if (fsync(d->fd) < 0)
-		return -errno;
+	/* Durable (fsync, NBD_CMD_FLUSH) before anyone says committed. */
+	r = d->io->ops->flush(d->io);
+	if (r < 0)
+		return r;
 	/* Verify: read everything back from the image itself. */
 	for (size_t i = 0; i < n; i++) {
 		overlay_copy(d, buf, ext[i].off, ext[i].len);
@@ -688,12 +667,22 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 int
 fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 {
+	_cleanup_(fixup_io_freep) struct fixup_io *io = NULL;
+	int r;
+
+	r = fixup_io_file_open(image_path, true, &io);
+	if (r < 0)
+		return r;
+	return fixup_disk_undo_io(io, undo_path, force);
+}
+
+int
+fixup_disk_undo_io(struct fixup_io *io, const char *undo_path, bool force)
+{
 	_cleanup_free_ char *log = NULL;
-	_cleanup_close_ int fd = -1;
 	char hex[UTIL_SHA256_HEX_LEN + 1], want[UTIL_SHA256_HEX_LEN + 1];
 	size_t len, o, end;
 	uint64_t size, n;
-	struct stat st;
 	int r;
 
 	r = util_read_file(undo_path, FIXUP_DISK_MAX_DIRTY * 2, &log, &len);
@@ -716,12 +705,7 @@ fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 	if (n != util_le64(log + end + 8))
 		return -EBADMSG;
 
-	fd = open(image_path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size != size)
+	if (io->size != size)
 		return -EINVAL;
 	_cleanup_free_ uint8_t *cur = malloc(EXTENT_MAX);
 	if (!cur)
@@ -748,7 +732,7 @@ fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 
 				/* Still what the fix wrote, or already the
 				 * original (an interrupted rollback)? */
-				r = read_full(fd, cur, l, off);
+				r = io->ops->pread(io, cur, l, off);
 				if (r < 0)
 					return r;
 				sha256_raw(cur, l, sha);
@@ -757,7 +741,7 @@ fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 					return -ESTALE;
 			}
 			if (pass == 1) {
-				r = write_full(fd, log + o, l, off);
+				r = io->ops->pwrite(io, log + o, l, off);
 				if (r < 0)
 					return r;
 			}
@@ -766,7 +750,8 @@ fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 		if (o != end)
 			return -EBADMSG;
 	}
-	if (fsync(fd) < 0)
-		return -errno;
+	r = io->ops->flush(io);
+	if (r < 0)
+		return r;
 	return (int)MIN(n, (uint64_t)INT32_MAX);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "image/disk-io.h"
 #include "image/disk.h"
 #include "image/volume-backends.h"
 #include "image/volume.h"
@@ -21,10 +22,9 @@
 
 struct fixup_image {
 	char *path;
-	int fd;                  /* -1 for a directory; used for probing only */
 	struct fixup_disk *disk; /* all volume I/O: overlay + undo log */
 	bool is_dir;
-	bool foreign; /* qcow2, vmdk ...: only libguestfs opens it */
+	char *format; /* of the file: "raw", "qcow2" ... (format.c) */
 	unsigned flags;
 	struct fixup_disk_layout layout;
 	struct fixup_volume **vols; /* layout.n_parts slots */
@@ -118,30 +118,6 @@ normalize_path(const char *path, char **ret)
 
 /* ---- images ------------------------------------------------------------- */
 
-static const char *
-foreign_format(const uint8_t *b, size_t n)
-{
-	static const struct {
-		const char *magic;
-		size_t len;
-		const char *name;
-	} magics[] = {
-	        {"QFI\xfb", 4, "qcow2"},
-	        {"KDMV", 4, "vmdk (sparse)"},
-	        {"COWD", 4, "vmdk (ESX sparse)"},
-	        {"# Disk DescriptorFile", 21, "vmdk (descriptor)"},
-	        {"vhdxfile", 8, "vhdx"},
-	        {"conectix", 8, "vhd"},
-	        {"<<< Oracle VM VirtualBox Disk Image >>>", 39, "vdi"},
-	};
-
-	for (size_t i = 0; i < ELEMENTSOF(magics); i++)
-		if (n >= magics[i].len &&
-		    memcmp(b, magics[i].magic, magics[i].len) == 0)
-			return magics[i].name;
-	return NULL;
-}
-
 static int
 image_open_dir(struct fixup_image *img)
 {
@@ -157,63 +133,39 @@ image_open_dir(struct fixup_image *img)
 	return 0;
 }
 
+/* A raw file or block device (its fd probed by libblkid), or a container
+ * format or NBD export through NBD (probed through a shadow). */
 static int
-image_open_file(struct fixup_image *img)
+image_open_file(struct fixup_image *img, const char *format)
 {
-	uint8_t first[FIXUP_SECTOR_SIZE];
-	const char *fmt;
-	struct stat st;
-	uint64_t size;
-	ssize_t n;
+	const struct fixup_io *io;
+	struct fixup_io *nio;
 	int r;
 
-	img->fd = open(img->path,
-	               ((img->flags & FIXUP_OPEN_WRITE) ? O_RDWR : O_RDONLY) |
-	                       O_CLOEXEC | O_NOCTTY);
-	if (img->fd < 0)
-		return fixup_set_error(-errno, "%s: cannot open: %s", img->path,
-		                       strerror(errno));
-	if (fstat(img->fd, &st) < 0)
-		return -errno;
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(img->fd, BLKGETSIZE64, &size) < 0)
-			return -errno;
-	} else if (S_ISREG(st.st_mode)) {
-		size = (uint64_t)st.st_size;
-	} else {
-		return fixup_set_error(FIXUP_E_NOT_IMAGE,
-		                       "%s: not a disk image (neither a "
-		                       "regular file, a block device nor a "
-		                       "directory)",
-		                       img->path);
-	}
-	if (size < FIXUP_SECTOR_SIZE)
+	r = fixup_io_open(img->path, format,
+	                  (img->flags & FIXUP_OPEN_WRITE) != 0, &nio);
+	if (r < 0)
+		return r;
+	r = fixup_disk_open_io(img->path, nio, &img->disk);
+	if (r < 0)
+		return r;
+	io = fixup_disk_get_io(img->disk);
+	img->format = strdup(io->format);
+	if (!img->format)
+		return -ENOMEM;
+	if (io->size < FIXUP_SECTOR_SIZE)
 		return fixup_set_error(FIXUP_E_NOT_IMAGE,
 		                       "%s: not a disk image (%" PRIu64
 		                       " bytes, smaller than one sector)",
-		                       img->path, size);
-	n = pread(img->fd, first, sizeof(first), 0);
-	if (n < 0)
-		return fixup_set_error(-errno, "%s: cannot read: %s", img->path,
-		                       strerror(errno));
-	fmt = foreign_format(first, (size_t)n);
-	img->foreign = fmt != NULL;
-	if (fmt)
-		return fixup_set_error(FIXUP_E_NOT_IMAGE,
-		                       "%s: not a raw disk image but %s: "
-		                       "convert it with 'qemu-img convert -O "
-		                       "raw' first",
-		                       img->path, fmt);
-	r = fixup_disk_open(img->path, (img->flags & FIXUP_OPEN_WRITE) != 0,
-	                    &img->disk);
-	if (r < 0)
-		return fixup_set_error(r, "%s: cannot open: %s", img->path,
-		                       strerror(-r));
-	return fixup_probe_disk(img->fd, size, img->path, &img->layout);
+		                       img->path, io->size);
+	if (io->fd >= 0)
+		return fixup_probe_disk(io->fd, io->size, img->path,
+		                        &img->layout);
+	return fixup_probe_disk_shadow(img->disk, img->path, &img->layout);
 }
 
 static int
-image_open_direct(const char *path, unsigned flags, bool *ret_foreign,
+image_open_direct(const char *path, unsigned flags, const char *format,
                   struct fixup_image **ret)
 {
 	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
@@ -223,16 +175,17 @@ image_open_direct(const char *path, unsigned flags, bool *ret_foreign,
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		return -ENOMEM;
-	img->fd = -1;
 	img->flags = flags;
 	img->path = strdup(path);
 	if (!img->path)
 		return -ENOMEM;
-	if (stat(path, &st) < 0)
-		return fixup_set_error(-errno, "%s: %s", path, strerror(errno));
-	img->is_dir = S_ISDIR(st.st_mode);
-	r = img->is_dir ? image_open_dir(img) : image_open_file(img);
-	*ret_foreign = img->foreign;
+	if (!fixup_io_is_nbd_uri(path)) {
+		if (stat(path, &st) < 0)
+			return fixup_set_error(-errno, "%s: %s", path,
+			                       strerror(errno));
+		img->is_dir = S_ISDIR(st.st_mode);
+	}
+	r = img->is_dir ? image_open_dir(img) : image_open_file(img, format);
 	if (r < 0)
 		return r;
 	img->vols = calloc(img->layout.n_parts, sizeof(*img->vols));
@@ -253,10 +206,10 @@ image_open_guestfs(const char *path, unsigned flags,
 	img = calloc(1, sizeof(*img));
 	if (!img)
 		return -ENOMEM;
-	img->fd = -1;
 	img->flags = flags;
 	img->path = strdup(path);
-	if (!img->path)
+	img->format = strdup(o && o->format ? o->format : "auto");
+	if (!img->path || !img->format)
 		return -ENOMEM;
 	r = fixup_guestfs_open(path, o ? o->format : NULL, o ? o->keys : NULL,
 	                       flags, &img->gfs);
@@ -304,36 +257,43 @@ fixup_image_open_opts(const char *path, unsigned flags,
                       const struct fixup_image_options *o,
                       struct fixup_image **ret)
 {
+	struct fixup_image_options go =
+	        o ? *o : (struct fixup_image_options){0};
+	_cleanup_free_ char *format = NULL;
 	struct fixup_image *img = NULL;
-	bool foreign = false;
 	int r;
 
 	fixup_clear_error();
 	if (!(flags & FIXUP_OPEN_GUESTFS)) {
-		r = image_open_direct(path, flags, &foreign, &img);
-		if (r >= 0 &&
-		    ((flags & FIXUP_OPEN_DIRECT) || !wants_guestfs(img))) {
+		/* Every format the direct road reads (raw; qcow2, vmdk,
+		 * vhd(x), vdi and NBD exports through NBD): libguestfs only
+		 * for what it finds but cannot open (LVM, LUKS, xfs, btrfs). */
+		r = image_open_direct(path, flags, go.format, &img);
+		if (r < 0)
+			return r;
+		if ((flags & FIXUP_OPEN_DIRECT) || !wants_guestfs(img)) {
 			*ret = img;
 			return 0;
 		}
-		if (r < 0 && ((flags & FIXUP_OPEN_DIRECT) || !foreign))
-			return r;
+		/* The appliance gets the format found here, never a probe. */
+		if (img->format && !go.format && !fixup_io_is_nbd_uri(path)) {
+			format = TAKE_PTR(img->format);
+			go.format = format;
+		}
 		fixup_image_free(img);
 		fixup_clear_error();
 	}
-	r = image_open_guestfs(path, flags, o, ret);
+	r = image_open_guestfs(path, flags, &go, ret);
 	if (r < 0 && !(flags & FIXUP_OPEN_GUESTFS)) {
 		_cleanup_free_ char *d =
 		        strdup(fixup_error_detail() ? fixup_error_detail()
 		                                    : strerror(-r));
 
 		fixup_set_error(r,
-		                "%s: the direct road cannot open it (%s), and "
-		                "the guestfs road failed: %s",
-		                path,
-		                foreign ? "not a raw image"
-		                        : "no filesystem it can open",
-		                d ? d : "?");
+		                "%s: the direct road cannot open it (no "
+		                "filesystem it can open), and the guestfs road "
+		                "failed: %s",
+		                path, d ? d : "?");
 	}
 	return r;
 }
@@ -351,6 +311,12 @@ bool
 fixup_image_is_guestfs(const struct fixup_image *img)
 {
 	return img->gfs != NULL;
+}
+
+const char *
+fixup_image_format(const struct fixup_image *img)
+{
+	return img->is_dir ? "dir" : img->format;
 }
 
 static int
@@ -405,9 +371,8 @@ fixup_image_free(struct fixup_image *img)
 	(void)fixup_image_close_volumes(img);
 	free(img->vols);
 	fixup_disk_layout_done(&img->layout);
-	if (img->fd >= 0)
-		close(img->fd);
 	fixup_disk_freep(&img->disk);
+	free(img->format);
 	(void)fixup_guestfs_close(img->gfs);
 	free(img->gfs_fs);
 	free(img->path);

@@ -150,6 +150,10 @@ int fixup_image_open_opts(const char *path, unsigned flags,
                           struct fixup_image **ret);
 /* True when img was opened through libguestfs. */
 bool fixup_image_is_guestfs(const struct fixup_image *img);
+/* Format of the image's bytes: "raw", "qcow2", "vmdk", "vhdx", "vpc",
+ * "vdi", "nbd" (an NBD URI), "dir"; on the guestfs road the format given
+ * to the appliance ("auto" when it probed). */
+const char *fixup_image_format(const struct fixup_image *img);
 /*
  * Syncs and closes every volume opened on img (unmounting NTFS); returns
  * the first error.  img stays valid (volumes must be reopened).  On a raw
@@ -377,5 +381,9 @@ int fixup_volume_dir_open(struct fixup_volume *v, const char *root,
 int fixup_probe_disk(int fd, uint64_t size, const char *path,
                      struct fixup_disk_layout *ret);
 void fixup_disk_layout_done(struct fixup_disk_layout *l);
+/* The same for a disk without a file descriptor (NBD): libblkid reads a
+ * sparse copy of the regions it probes (probe-shadow.c). */
+int fixup_probe_disk_shadow(struct fixup_disk *disk, const char *path,
+                            struct fixup_disk_layout *ret);
 
 #endif

@@ -90,14 +90,29 @@ assert_has(const char *s, const char *needle)
 		TEST_FAIL("\"%s\" lacks \"%s\"", s, needle);
 }
 
-/* A file only the guestfs road would open: the qcow2 magic is all the
- * direct road looks at, and libguestfs is never reached. */
+/* A file given to the guestfs road explicitly: libguestfs is never
+ * reached when it cannot be loaded. */
 static char *
 qcow2_file(void)
 {
 	static const char header[16] = "QFI\xfb\0\0\0\3";
 	char buf[4096] = {0};
 	char *p = util_path_join(tests_tmpdir(), "disk.qcow2");
+
+	ASSERT_NOT_NULL(p);
+	memcpy(buf, header, sizeof(header));
+	ASSERT_OK(util_write_file_atomic(p, buf, sizeof(buf)));
+	return p;
+}
+
+/* A raw file the direct road probes but only the guestfs road opens: a
+ * LUKS1 header and nothing else (libblkid: crypto_LUKS). */
+static char *
+luks_file(void)
+{
+	static const char header[8] = "LUKS\xba\xbe\0\1";
+	char buf[64 * 1024] = {0};
+	char *p = util_path_join(tests_tmpdir(), "luks.img");
 
 	ASSERT_NOT_NULL(p);
 	memcpy(buf, header, sizeof(header));
@@ -114,7 +129,7 @@ TEST(not_linked)
 
 TEST(missing_library)
 {
-	_cleanup_free_ char *img = qcow2_file();
+	_cleanup_free_ char *img = qcow2_file(), *luks = luks_file();
 	struct fixup_guestfs *g = NULL;
 	struct fixup_image *fi = NULL;
 
@@ -138,7 +153,7 @@ TEST(missing_library)
 	ASSERT_ERR(fixup_image_open_opts(img, FIXUP_OPEN_GUESTFS, NULL, &fi),
 	           -EOPNOTSUPP);
 	assert_detail_has(MISSING_LIB);
-	ASSERT_ERR(fixup_image_open_opts(img, 0, NULL, &fi), -EOPNOTSUPP);
+	ASSERT_ERR(fixup_image_open_opts(luks, 0, NULL, &fi), -EOPNOTSUPP);
 	assert_detail_has("the guestfs road failed: the guestfs backend needs "
 	                  "libguestfs (" MISSING_LIB);
 	ASSERT_NULL(fi);
@@ -170,7 +185,9 @@ TEST(cli_missing_library)
 	free(err);
 	free(args);
 
-	/* The automatic road: a qcow2 goes to guestfs by itself. */
+	/* The automatic road: LUKS goes to guestfs by itself. */
+	free(img);
+	img = luks_file();
 	ASSERT_OK(util_asprintf(&args, "inspect '%s'", img));
 	ASSERT_EQ(run_imgfix(args, &err), 1);
 	assert_has(err, "the guestfs road failed: the guestfs backend needs "

@@ -6,8 +6,9 @@
 #
 #   - a Windows fixture (win10 + vmware tools, GPT + ESP; built like
 #     tests/e2e) as qcow2 and as vmdk: `imgfix inspect` finds the same
-#     facts, `imgfix fix` (chosen automatically: not a raw image) reports the
-#     guestfs backend, plans the same ops and leaves the same SYSTEM hive
+#     facts, `imgfix fix --backend guestfs` (these formats take the direct
+#     road through qemu-nbd unless asked) reports the guestfs backend,
+#     plans the same ops and leaves the same SYSTEM hive
 #     diff as the direct fix of the raw image, and `imgfix rollback` puts
 #     the hive back (empty diff);
 #   - the Linux fixture tree on ext4 in an LVM logical volume (built with
@@ -55,13 +56,13 @@ for fmt in qcow2 vmdk; do
 	img=win.$fmt
 	qemu-img convert -f raw -O $fmt win.orig $img
 
-	"$imgfix" inspect --json $img >$fmt.inspect.json ||
+	"$imgfix" inspect --backend guestfs --json $img >$fmt.inspect.json ||
 		fail "$fmt: inspect failed"
 	diff -u <(facts_of direct.inspect.json) <(facts_of $fmt.inspect.json) ||
 		fail "$fmt: inspect facts differ from the direct road"
 
-	"$imgfix" fix --json "${sets[@]}" --backup $fmt.bk $img \
-		>$fmt.fix.json || fail "$fmt: fix failed"
+	"$imgfix" fix --backend guestfs --json "${sets[@]}" --backup $fmt.bk \
+		$img >$fmt.fix.json || fail "$fmt: fix failed"
 	[ "$(json_get $fmt.fix.json 'j["status"]')" = fixed ] ||
 		fail "$fmt: status is not fixed"
 	[ "$(json_get $fmt.fix.json 'j["backend"]')" = guestfs ] ||

@@ -276,9 +276,18 @@ TEST(image_errors)
 	ASSERT_ERR(fixup_image_open(tiny, 0, &img), FIXUP_E_NOT_IMAGE);
 	ASSERT_TRUE(strstr(fixup_error_detail(), "smaller than one sector"));
 
-	qcow = make_file("q.qcow2", "QFI\xfb\0\0\0\3", 8, 1 << 20);
-	ASSERT_ERR(fixup_image_open(qcow, 0, &img), FIXUP_E_NOT_IMAGE);
+	/* A qcow2 header of an unknown version: refused before qemu-nbd. */
+	qcow = make_file("q.qcow2", "QFI\xfb\0\0\0\7", 8, 1 << 20);
+	ASSERT_ERR(fixup_image_open(qcow, 0, &img), -EBADMSG);
+	ASSERT_TRUE(strstr(fixup_error_detail(), "qcow2 magic but version 7"));
+	free(qcow);
+	/* Version 3 but the rest zeros: qemu-nbd refuses it (-EBADMSG with
+	 * its message), or is not installed (-ENOENT); nothing opened. */
+	qcow = make_file("q3.qcow2", "QFI\xfb\0\0\0\3", 8, 1 << 20);
+	int r = fixup_image_open(qcow, 0, &img);
+	ASSERT_TRUE(r == -EBADMSG || r == -ENOENT);
 	ASSERT_TRUE(strstr(fixup_error_detail(), "qcow2"));
+	ASSERT_NULL(img);
 
 	zero = make_file("zero.img", NULL, 0, 4 << 20);
 	ASSERT_ERR(fixup_image_open(zero, 0, &img), FIXUP_E_NO_PARTITIONS);
