@@ -491,10 +491,18 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 		r = -ENOMEM;
 		goto finish;
 	}
+	fixup_clear_error();
 	r = fixup_image_commit(img, raw ? undo : NULL);
 	if (r < 0) {
-		log_error_errno(r, "Failed to commit the changes to %s: %m",
-		                fixup_image_path(img));
+		/* The detail says more than errno when there is one (the NBD
+		 * server went away ...). */
+		if (fixup_error_detail())
+			log_error_errno(r, "Failed to commit the changes: %s",
+			                fixup_error_detail());
+		else
+			log_error_errno(
+			        r, "Failed to commit the changes to %s: %m",
+			        fixup_image_path(img));
 		goto finish;
 	}
 	res.extents = (unsigned)r;

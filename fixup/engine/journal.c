@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "engine/journal.h"
+#include "image/disk-io.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 
@@ -33,6 +34,12 @@ journal_default_dir(const char *image)
 	size_t n = strlen(image);
 	char *r;
 
+	if (fixup_io_is_nbd_uri(image)) {
+		log_error("%s: an NBD export has no directory beside it for "
+		          "the journal: give one with --backup DIR.",
+		          image);
+		return NULL;
+	}
 	while (n > 1 && image[n - 1] == '/')
 		n--;
 	if (util_asprintf(&r, "%.*s.imgfix", (int)n, image) < 0)

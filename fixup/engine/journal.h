@@ -63,7 +63,8 @@ int journal_save(const struct journal *j);
 int journal_set_state(struct journal *j, const char *state);
 int journal_add_file(struct journal *j, const char *path,
                      struct journal_file **ret);
-/* The default backup directory of an image: "IMAGE.imgfix". */
+/* The default backup directory of an image: "IMAGE.imgfix".  NULL (and
+ * an error logged) for an NBD URI: it needs --backup. */
 char *journal_default_dir(const char *image);
 
 #endif

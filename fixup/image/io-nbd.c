@@ -34,6 +34,8 @@
 #define QEMU_NBD_LOG "qemu-nbd.log"
 #define QEMU_NBD_LOG_MAX 4096u /* bytes of qemu-nbd's log quoted */
 #define QEMU_NBD_LOG_READ_MAX (1024u * 1024)
+#define QEMU_NBD_LOCK_RETRIES 10u     /* the image locked: tries again ... */
+#define QEMU_NBD_LOCK_WAIT_US 100000u /* ... after 100 ms */
 /* Runs qemu-nbd with its stderr in the log file ($0); exec keeps the pid
  * libnbd gave LISTEN_PID. */
 #define QEMU_NBD_WRAPPER "exec 2>\"$0\"; exec \"$@\""
@@ -270,9 +272,24 @@ start_qemu_nbd(struct io_nbd *n, const char *image, const char *format,
 	        abs,
 	        NULL,
 	};
-	if (nbd_connect_systemd_socket_activation(n->nbd, argv) < 0) {
-		_cleanup_free_ char *m = read_log(n);
-		bool lock = m && strstr(m, "lock");
+	for (unsigned i = 0;; i++) {
+		_cleanup_free_ char *m = NULL;
+		bool lock;
+
+		if (nbd_connect_systemd_socket_activation(n->nbd, argv) == 0)
+			break;
+		m = read_log(n);
+		lock = m && strstr(m, "\" lock"); /* "write" lock */
+		/* Our own qemu-nbd of a moment ago (a killed imgfix) may
+		 * still be closing the image: try again, briefly. */
+		if (lock && i < QEMU_NBD_LOCK_RETRIES) {
+			nbd_close(n->nbd);
+			n->nbd = nbd_create();
+			if (!n->nbd)
+				return -ENOMEM;
+			(void)usleep(QEMU_NBD_LOCK_WAIT_US);
+			continue;
+		}
 
 		return fixup_set_error(
 		        lock ? -EBUSY : -EBADMSG,

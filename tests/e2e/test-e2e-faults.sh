@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Interrupting a real fix at every write point (SIGKILL, and failure) leaves
 # the image untouched, fixed, or restorable by rollback — on the raw road
-# (overlay + undo log: every extent written at commit is a write point) and
-# on the dir road (every file write is one).
+# (overlay + undo log: every extent written at commit is a write point), on
+# the qcow2 road through qemu-nbd (the same points) and on the dir road
+# (every file write is one).
 . "$(dirname "$0")/lib.sh"
 store
 cd "$tmp"
@@ -53,6 +54,43 @@ for mode in kill fail; do
 	done
 done
 echo "raw road: $points write points x {kill, fail} recovered"
+
+# The qcow2 road (qemu-nbd): the same write points, and the same promise
+# for the guest-visible bytes (qemu-img compare; the container's own bytes
+# may legitimately differ after a rollback).
+if command -v qemu-nbd >/dev/null && command -v qemu-img >/dev/null; then
+	qemu-img convert -f raw -O qcow2 orig.img orig.qcow2
+	for mode in kill fail; do
+		for n in $(seq 0 "$points"); do
+			rm -rf img.qcow2.imgfix
+			cp orig.qcow2 img.qcow2
+			rc=0
+			IMGFIX_FAULT_WRITES=$n IMGFIX_FAULT_MODE=$mode \
+				"$imgfix" --quiet fix -r kvm-virtio \
+				-r remove-foreign-tools -d store img.qcow2 \
+				>/dev/null 2>&1 || rc=$?
+			if [ $rc -eq 0 ]; then
+				rc2=0
+				"$imgfix" --quiet fix -r kvm-virtio \
+					-r remove-foreign-tools -d store \
+					--backup again img.qcow2 >/dev/null 2>&1 ||
+					rc2=$?
+				rm -rf again
+				[ $rc2 -eq 3 ] ||
+					fail "qcow2 $mode@$n: exit 0 but not fixed ($rc2)"
+			fi
+			"$imgfix" --quiet rollback img.qcow2 >/dev/null 2>&1 ||
+				true
+			qemu-img check -q img.qcow2 ||
+				fail "qcow2 $mode@$n: qemu-img check not clean"
+			qemu-img compare -q orig.qcow2 img.qcow2 ||
+				fail "qcow2 $mode@$n: rollback did not restore the guest's bytes"
+		done
+	done
+	echo "qcow2 road: $points write points x {kill, fail} recovered"
+else
+	echo "qcow2 road: skipped (qemu-nbd or qemu-img missing)"
+fi
 
 # The dir road: a Linux tree, every file write a fault point.
 cp -a "$fixtures/linux/debian12" tree.orig

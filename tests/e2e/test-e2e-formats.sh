@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The direct road for every container format (issue 16): the raw fixture
-# images converted at test time (qemu-img convert) to qcow2, qcow2 over a
-# raw backing file, vmdk monolithicSparse and twoGbMaxExtentSparse, vhdx,
-# vhd (vpc) and vdi are planned, fixed and rolled back through qemu-nbd.
-# The plans and SYSTEM registry diffs are the raw road's golden files;
+# The direct road for every container format (issue 16): the raw Windows
+# fixture images and the Linux (ext4) image of test-e2e-linux.sh,
+# converted at test time (qemu-img convert) to qcow2, qcow2 over a raw
+# backing file, vmdk monolithicSparse and twoGbMaxExtentSparse, vhdx, vhd
+# (vpc) and vdi, are planned, fixed and rolled back through qemu-nbd.
+# The Windows plans and SYSTEM registry diffs are the raw road's golden
+# files, the Linux plan that of the raw image (and fstab gets the UUID);
 # `qemu-img check` is clean after the fix and after the rollback; `qemu-img
 # compare` with the original says identical after the rollback; a backing
 # file is never written.  Cases run two at a time.
-# IMGFIX_FORMATS_PROFILES / IMGFIX_FORMATS_VARIANTS narrow the matrix.
+# IMGFIX_FORMATS_PROFILES / _VARIANTS / _LINUX narrow the matrix.
 . "$(dirname "$0")/lib.sh"
 command -v qemu-img >/dev/null || skip "qemu-img missing"
 command -v qemu-nbd >/dev/null || skip "qemu-nbd missing"
@@ -114,6 +116,61 @@ run_case() {
 	echo "$c: plan, fix, rollback through qemu-nbd ($f)"
 }
 
+# run_linux_case VARIANT: the Debian 12 fixture on ext4, against the plan
+# of the raw image; fstab gets the filesystem's UUID.
+run_linux_case() {
+	local v=$1 c=linux-$1 f img
+	f=$(qfmt "$v")
+	img=$(convert "$v" lx.img "$c")
+	cp -a "$c" "$c.orig"
+	"$imgfix" plan --json -r linux-virtio "$img" >"$c.plan.json" \
+		2>"$c.err" || fail "$c: plan failed: $(cat "$c.err")"
+	[ "$(json_get "$c.plan.json" 'j["road"] + " " + j["backend"]')" = "direct ext" ] ||
+		fail "$c: not the direct road's ext backend"
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["plan"], indent=1))' \
+		"$c.plan.json" >"$c.plan"
+	cmp -s "$c.plan" lx.plan || {
+		diff -u lx.plan "$c.plan" | head -20 >&2
+		fail "$c: plan differs from the raw image's"
+	}
+	"$imgfix" --quiet fix -r linux-virtio "$img" >/dev/null 2>"$c.err" ||
+		fail "$c: fix failed: $(cat "$c.err")"
+	check_clean "$img" "$f" fix
+	qemu-img convert -f "$f" -O raw "$img" "$c.raw"
+	dd if="$c.raw" of="$c.part" bs=512 skip=2048 count=409600 status=none
+	e2fsck -fn "$c.part" >/dev/null 2>&1 ||
+		fail "$c: filesystem not clean after fix"
+	debugfs -R 'cat /etc/fstab' "$c.part" 2>/dev/null >"$c.fstab"
+	grep -q "^UUID=$lx_uuid[[:space:]]*/[[:space:]]" "$c.fstab" ||
+		fail "$c: fstab lacks UUID=$lx_uuid for /"
+	"$imgfix" --quiet rollback "$img" >/dev/null 2>"$c.err" ||
+		fail "$c: rollback failed: $(cat "$c.err")"
+	check_clean "$img" "$f" rollback
+	local o=${img/#$c\//$c.orig/}
+	qemu-img compare -q -f "$f" -F "$f" "$o" "$img" ||
+		fail "$c: qemu-img compare: not identical after rollback"
+	rm -rf "$c" "$c.orig" "$c.raw" "$c.part" "$img.imgfix"
+	echo "$c: plan, fix, rollback through qemu-nbd ($f)"
+}
+
+# The Linux image (as tests/e2e/test-e2e-linux.sh builds it) and its plan
+# on the raw road.
+linux_variants=${IMGFIX_FORMATS_LINUX-$variants}
+if [ -n "$linux_variants" ] && command -v mkfs.ext4 >/dev/null; then
+	truncate -s 256M lx.img
+	printf 'label: dos\nstart=2048, size=409600, type=83\n' |
+		sfdisk -q lx.img
+	mkfs.ext4 -q -F -E offset=$((2048 * 512)) \
+		-d "$fixtures/linux/debian12" lx.img 200M
+	lx_uuid=$(blkid -p -o value -s UUID --offset $((2048 * 512)) lx.img)
+	"$imgfix" plan --json -r linux-virtio lx.img >lx.plan.json ||
+		fail "raw Linux plan failed"
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["plan"], indent=1))' \
+		lx.plan.json >lx.plan
+else
+	linux_variants=
+fi
+
 # The raw images first (serially: they share hive directories).
 cases=()
 for profile in $profiles; do
@@ -129,13 +186,20 @@ for profile in $profiles; do
 	done
 done
 
+for v in $linux_variants; do
+	cases+=("linux $v")
+done
+
 # Two at a time; every case's failure is reported.
 jobs=$(nproc 2>/dev/null || echo 2)
 [ "$jobs" -le 2 ] || jobs=2
 failed=0 running=0 n=0
 for cs in "${cases[@]}"; do
 	# shellcheck disable=SC2086
-	(run_case $cs) &
+	case $cs in
+	linux\ *) (run_linux_case "${cs#linux }") & ;;
+	*) (run_case $cs) & ;;
+	esac
 	running=$((running + 1))
 	n=$((n + 1))
 	if [ $running -ge "$jobs" ]; then
@@ -149,4 +213,4 @@ while [ $running -gt 0 ]; do
 done
 [ $failed -eq 0 ] || fail "$failed of $n format cases failed"
 [ $n -ge 1 ] || fail "no case ran"
-echo "$n Windows images fixed and rolled back in container formats"
+echo "$n Windows and Linux images fixed and rolled back in container formats"
