@@ -22,7 +22,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sha() { sha256sum "$1" | cut -d' ' -f1; }
+# sha FILE: a content hash of FILE that reads only its data extents
+# (tests/fixtures/imgsum: the images are sparse, 128 MiB holding ~3 MiB).
+imgsum=$build/tests/fixtures/imgsum
+[ -x "$imgsum" ] || skip "imgsum not built"
+sha() { "$imgsum" "$1" | cut -d' ' -f1; }
+# same_bytes A B: A and B hold the same bytes (same content hash).
+same_bytes() { [ "$(sha "$1")" = "$(sha "$2")" ]; }
 
 # Builds the virtio-win-shaped driver store once per test run.
 store() {
