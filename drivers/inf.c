@@ -92,6 +92,19 @@ index_add(struct inf_index *x, char *const *names, size_t stride, size_t e)
 
 /* ---- the parsed INF --------------------------------------------------- */
 
+/*
+ * Every string of a parsed INF (section names, keys, fields, substituted
+ * fields) and every field array lives in a few large blocks freed at once:
+ * no allocation per field or line.
+ */
+#define INF_ARENA_BLOCK (64u * 1024)
+
+struct inf_block {
+	struct inf_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
 struct inf_section {
 	char *name;
 	struct drivers_inf_line *lines;
@@ -105,6 +118,7 @@ struct inf_string {
 
 struct drivers_inf {
 	char *name;
+	struct inf_block *arena;
 	struct inf_section *sections;
 	size_t n_sections, allocated;
 	struct inf_index index;
@@ -113,13 +127,43 @@ struct drivers_inf {
 	struct inf_index strings_index;
 };
 
-static void
-line_done(struct drivers_inf_line *l)
+/* n bytes aligned for a pointer; NULL on -ENOMEM.  hint sizes the first
+ * block (the decoded text's length: most INFs fit in one). */
+static void *
+arena_alloc(struct drivers_inf *inf, size_t n, size_t hint)
 {
-	free(l->key);
-	for (size_t i = 0; i < l->n_fields; i++)
-		free(l->fields[i]);
-	free(l->fields);
+	struct inf_block *b = inf->arena;
+	size_t need = (n + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
+
+	if (need < n)
+		return NULL;
+	if (!b || b->size - b->used < need) {
+		size_t size = MAX(MAX((size_t)INF_ARENA_BLOCK, hint), need);
+
+		if (size > SIZE_MAX - sizeof(struct inf_block))
+			return NULL;
+		b = malloc(sizeof(struct inf_block) + size);
+		if (!b)
+			return NULL;
+		b->next = inf->arena;
+		b->used = 0;
+		b->size = size;
+		inf->arena = b;
+	}
+	b->used += need;
+	return (char *)b->data + b->used - need;
+}
+
+static char *
+arena_strndup(struct drivers_inf *inf, const char *s, size_t n)
+{
+	char *p = arena_alloc(inf, n + 1, 0);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
 }
 
 struct drivers_inf *
@@ -127,20 +171,18 @@ drivers_inf_free(struct drivers_inf *inf)
 {
 	if (!inf)
 		return NULL;
-	for (size_t i = 0; i < inf->n_sections; i++) {
-		for (size_t j = 0; j < inf->sections[i].n; j++)
-			line_done(&inf->sections[i].lines[j]);
+	for (size_t i = 0; i < inf->n_sections; i++)
 		free(inf->sections[i].lines);
-		free(inf->sections[i].name);
-	}
 	free(inf->sections);
 	free(inf->index.slots);
-	for (size_t i = 0; i < inf->n_strings; i++) {
-		free(inf->strings[i].key);
-		free(inf->strings[i].value);
-	}
 	free(inf->strings);
 	free(inf->strings_index.slots);
+	while (inf->arena) {
+		struct inf_block *b = inf->arena;
+
+		inf->arena = b->next;
+		free(b);
+	}
 	free(inf->name);
 	free(inf);
 	return NULL;
@@ -227,183 +269,25 @@ drivers_inf_number(const char *field, uint32_t *ret)
 	return util_parse_u32(s, ret);
 }
 
-/* ---- decoding to UTF-8 ----------------------------------------------- */
-
-/* Windows-1252 0x80..0x9F; undefined bytes map to the C1 control. */
-static const uint16_t cp1252_c1[32] = {
-        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-        0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
-};
-
-static bool
-valid_utf8(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10FFFF)
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
-
-static int
-cp1252_to_utf8(const uint8_t *s, size_t len, char **ret, size_t *ret_len)
-{
-	char *out, *o;
-
-	if (len > SIZE_MAX / 3 - 1)
-		return -ENOMEM;
-	out = malloc(len * 3 + 1);
-	if (!out)
-		return -ENOMEM;
-	o = out;
-	for (size_t i = 0; i < len; i++) {
-		uint32_t cp = s[i];
-
-		if (cp >= 0x80 && cp <= 0x9F)
-			cp = cp1252_c1[cp - 0x80];
-		if (cp < 0x80)
-			*o++ = (char)cp;
-		else if (cp < 0x800) {
-			*o++ = (char)(0xC0 | cp >> 6);
-			*o++ = (char)(0x80 | (cp & 0x3F));
-		} else {
-			*o++ = (char)(0xE0 | cp >> 12);
-			*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-			*o++ = (char)(0x80 | (cp & 0x3F));
-		}
-	}
-	*o = '\0';
-	*ret_len = (size_t)(o - out);
-	*ret = out;
-	return 0;
-}
-
-static int
-decode_text(const char *name, const uint8_t *buf, size_t len, char **ret,
-            size_t *ret_len, char **ret_error)
-{
-	int r;
-
-	if (len >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) ||
-	                 (buf[0] == 0xFE && buf[1] == 0xFF))) {
-		_cleanup_free_ uint8_t *swapped = NULL;
-		const uint8_t *p = buf + 2;
-		size_t n = len - 2;
-
-		if (n % 2)
-			return drivers_error(ret_error, -EBADMSG, name, 0,
-			                     "UTF-16 text with an odd number "
-			                     "of bytes");
-		if (buf[0] == 0xFE) {
-			swapped = malloc(n ? n : 1);
-			if (!swapped)
-				return -ENOMEM;
-			for (size_t i = 0; i < n; i += 2) {
-				swapped[i] = p[i + 1];
-				swapped[i + 1] = p[i];
-			}
-			p = swapped;
-		}
-		r = util_utf16le_to_utf8(p, n, ret, ret_len);
-		if (r < 0)
-			return drivers_error(ret_error,
-			                     r == -ENOMEM ? r : -EBADMSG, name,
-			                     0, "invalid UTF-16 text");
-		return 0;
-	}
-	if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) {
-		buf += 3;
-		len -= 3;
-		if (!valid_utf8(buf, len))
-			return drivers_error(ret_error, -EBADMSG, name, 0,
-			                     "invalid UTF-8 after a UTF-8 BOM");
-	} else if (!valid_utf8(buf, len))
-		return cp1252_to_utf8(buf, len, ret, ret_len);
-	*ret = util_strndup0((const char *)buf, len);
-	if (!*ret)
-		return -ENOMEM;
-	*ret_len = len;
-	return 0;
-}
-
-/* Replaces every occurrence of token in *text by value. */
-static int
-replace_all(char **text, size_t *len, const char *token, const char *value)
-{
-	size_t tl = strlen(token), vl = strlen(value), count = 0, nl;
-	char *out, *o;
-	const char *p, *q;
-
-	if (tl == 0)
-		return 0;
-	for (p = *text; (q = strstr(p, token)); p = q + tl)
-		count++;
-	if (count == 0)
-		return 0;
-	if (vl > tl && (vl - tl) > (DRIVERS_MAX_INF_SIZE * 4ull) / count)
-		return -EFBIG;
-	nl = *len - count * tl + count * vl;
-	if (nl > DRIVERS_MAX_INF_SIZE * 4ull)
-		return -EFBIG;
-	out = malloc(nl + 1);
-	if (!out)
-		return -ENOMEM;
-	o = out;
-	for (p = *text; (q = strstr(p, token)); p = q + tl) {
-		memcpy(o, p, (size_t)(q - p));
-		o += q - p;
-		memcpy(o, value, vl);
-		o += vl;
-	}
-	strcpy(o, p);
-	free(*text);
-	*text = out;
-	*len = nl;
-	return 0;
-}
-
 /* ---- tokenizer -------------------------------------------------------- */
 
+/*
+ * The fields of one logical line are written into one scratch buffer, each
+ * NUL-terminated, then copied to the arena in one piece.  The scratch holds
+ * 2 * (DRIVERS_MAX_LINE + 1) bytes: a logical line is at most
+ * DRIVERS_MAX_LINE bytes of input and every field adds one NUL.
+ */
+#define TOK_SCRATCH (2u * (DRIVERS_MAX_LINE + 1))
+
 struct tok {
-	char *buf;
-	size_t len, allocated, mark; /* mark: length without trailing blanks */
-	bool started;                /* the field has content or quotes */
-	char **fields;
-	size_t n_fields, fields_allocated;
-	char *key;
+	char *o;              /* scratch */
+	size_t fs, len, mark; /* current field: start, end, end without
+	                         trailing blanks (offsets into o) */
+	bool started;         /* the field has content or quotes */
 	bool have_key;
+	size_t key; /* offset of the key when have_key */
+	uint32_t fstart[DRIVERS_MAX_FIELDS];
+	size_t n_fields;
 	size_t total;      /* bytes of the logical line */
 	size_t all_fields; /* fields of the whole file */
 };
@@ -411,53 +295,20 @@ struct tok {
 static void
 tok_reset(struct tok *t)
 {
-	for (size_t i = 0; i < t->n_fields; i++)
-		free(t->fields[i]);
+	t->fs = t->len = t->mark = 0;
+	t->started = t->have_key = false;
 	t->n_fields = 0;
-	free(t->key);
-	t->key = NULL;
-	t->have_key = false;
-	t->len = t->mark = 0;
-	t->started = false;
 	t->total = 0;
 }
 
-static void
-tok_done(struct tok *t)
-{
-	tok_reset(t);
-	free(t->fields);
-	free(t->buf);
-}
-
-static int
-tok_put(struct tok *t, char c, bool keep)
-{
-	int r;
-
-	if (t->len + 1 >= t->allocated) {
-		size_t a = t->allocated ? t->allocated * 2 : 128;
-		char *b = realloc(t->buf, a);
-
-		if (!b)
-			return -ENOMEM;
-		t->buf = b;
-		t->allocated = a;
-	}
-	t->buf[t->len++] = c;
-	if (keep)
-		t->mark = t->len;
-	t->started = true;
-	r = 0;
-	return r;
-}
-
-static char *
+/* Ends the current field at its mark; returns its offset. */
+static size_t
 tok_take_field(struct tok *t)
 {
-	char *f = util_strndup0(t->buf ? t->buf : "", t->mark);
+	size_t f = t->fs;
 
-	t->len = t->mark = 0;
+	t->o[t->mark] = '\0';
+	t->fs = t->len = t->mark = t->mark + 1;
 	t->started = false;
 	return f;
 }
@@ -465,38 +316,31 @@ tok_take_field(struct tok *t)
 static int
 tok_end_field(struct tok *t)
 {
-	char *f;
-	int r;
-
 	if (t->n_fields >= DRIVERS_MAX_FIELDS)
 		return -E2BIG;
 	if (t->all_fields >= DRIVERS_MAX_INF_FIELDS)
 		return -EFBIG;
 	t->all_fields++;
-	f = tok_take_field(t);
-	if (!f)
-		return -ENOMEM;
-	r = drivers_grow((void **)&t->fields, &t->fields_allocated, t->n_fields,
-	                 sizeof(char *));
-	if (r < 0) {
-		free(f);
-		return r;
-	}
-	t->fields[t->n_fields++] = f;
+	t->fstart[t->n_fields++] = (uint32_t)tok_take_field(t);
 	return 0;
 }
 
 /* ---- parsing ---------------------------------------------------------- */
 
 static int
-add_section(struct drivers_inf *inf, const char *name, size_t *ret)
+add_section(struct drivers_inf *inf, const char *name, size_t len, size_t *ret)
 {
-	ssize_t e = inf->n_sections
-	                    ? index_find(&inf->index, &inf->sections[0].name,
-	                                 sizeof(struct inf_section), name)
-	                    : -1;
+	_cleanup_free_ char *tmp = NULL;
+	char *copy;
+	ssize_t e;
 	int r;
 
+	tmp = util_strndup0(name, len);
+	if (!tmp)
+		return -ENOMEM;
+	e = inf->n_sections ? index_find(&inf->index, &inf->sections[0].name,
+	                                 sizeof(struct inf_section), tmp)
+	                    : -1;
 	if (e >= 0) {
 		*ret = (size_t)e;
 		return 0;
@@ -507,62 +351,255 @@ add_section(struct drivers_inf *inf, const char *name, size_t *ret)
 	                 inf->n_sections, sizeof(struct inf_section));
 	if (r < 0)
 		return r;
-	inf->sections[inf->n_sections] = (struct inf_section){
-	        .name = strdup(name),
-	};
-	if (!inf->sections[inf->n_sections].name)
+	copy = arena_strndup(inf, name, len);
+	if (!copy)
 		return -ENOMEM;
+	inf->sections[inf->n_sections] = (struct inf_section){.name = copy};
 	r = index_add(&inf->index, &inf->sections[0].name,
 	              sizeof(struct inf_section), inf->n_sections);
-	if (r < 0) {
-		free(inf->sections[inf->n_sections].name);
+	if (r < 0)
 		return r;
-	}
 	*ret = inf->n_sections++;
 	return 0;
 }
 
 static int
 add_line(struct drivers_inf *inf, size_t section, struct tok *t,
-         unsigned lineno)
+         unsigned lineno, size_t hint)
 {
 	struct inf_section *s = &inf->sections[section];
+	char **fields;
+	char *bytes;
 	int r;
 
 	r = drivers_grow((void **)&s->lines, &s->allocated, s->n,
 	                 sizeof(struct drivers_inf_line));
 	if (r < 0)
 		return r;
-	s->lines[s->n] = (struct drivers_inf_line){
-	        .key = TAKE_PTR(t->key),
-	        .fields = TAKE_PTR(t->fields),
+	fields = arena_alloc(inf, t->n_fields * sizeof(char *), hint);
+	bytes = fields ? arena_alloc(inf, t->fs, hint) : NULL;
+	if (!bytes)
+		return -ENOMEM;
+	memcpy(bytes, t->o, t->fs);
+	for (size_t i = 0; i < t->n_fields; i++)
+		fields[i] = bytes + t->fstart[i];
+	s->lines[s->n++] = (struct drivers_inf_line){
+	        .key = t->have_key ? bytes + t->key : NULL,
+	        .fields = fields,
 	        .n_fields = t->n_fields,
 	        .lineno = lineno,
 	};
-	s->n++;
-	t->n_fields = 0;
-	t->fields_allocated = 0;
-	t->have_key = false;
 	return 0;
+}
+
+static int
+fields_error(char **ret_error, int r, const char *name, unsigned lineno)
+{
+	if (r == -E2BIG || r == -EFBIG)
+		return drivers_error(ret_error, r, name, lineno,
+		                     "more than %u fields%s",
+		                     r == -E2BIG ? DRIVERS_MAX_FIELDS
+		                                 : DRIVERS_MAX_INF_FIELDS,
+		                     r == -E2BIG ? "" : " in the file");
+	return r;
+}
+
+/* A section header "[name]" at c (blanks before it skipped). */
+static int
+parse_header(struct drivers_inf *inf, const char *c, const char *eol,
+             unsigned lineno, size_t *section, char **ret_error)
+{
+	const char *close = memchr(c, ']', (size_t)(eol - c));
+	const char *a = c + 1, *b;
+	int r;
+
+	if (!close)
+		return drivers_error(ret_error, -EBADMSG, inf->name, lineno,
+		                     "section header without ']'");
+	b = close;
+	while (a < b && drivers_blank(*a))
+		a++;
+	while (b > a && drivers_blank(b[-1]))
+		b--;
+	if (a == b)
+		return drivers_error(ret_error, -EBADMSG, inf->name, lineno,
+		                     "empty section name");
+	if (memchr(a, '\0', (size_t)(b - a)))
+		return drivers_error(ret_error, -EBADMSG, inf->name, lineno,
+		                     "NUL character in section name");
+	r = add_section(inf, a, (size_t)(b - a), section);
+	if (r == -E2BIG)
+		return drivers_error(ret_error, r, inf->name, lineno,
+		                     "more than %u sections",
+		                     DRIVERS_MAX_SECTIONS);
+	return r;
+}
+
+/* Bytes that end a run of plain field text outside quotes. */
+static const bool tok_special[256] = {
+        ['\0'] = true, [';'] = true,  ['"'] = true, ['\\'] = true,
+        [','] = true,  ['='] = true,  [' '] = true, ['\t'] = true,
+        ['\v'] = true, ['\f'] = true,
+};
+
+/*
+ * Tokenizes one physical line [c, eol) into t.  Sets *cont for a line
+ * continuation ('\' before the end or a comment).  Returns 0 or -errno
+ * (with the message set).  The field state is kept in locals (a char store
+ * through t->o could alias t) and written back around calls that use it.
+ */
+static int
+tokenize_line(struct drivers_inf *inf, struct tok *t, const char *c,
+              const char *eol, unsigned lineno, bool *cont, char **ret_error)
+{
+	char *const o = t->o;
+	size_t len = t->len, mark = t->mark;
+	bool started = t->started, in_quote = false;
+	int r;
+
+#define TOK_SAVE()                    \
+	do {                          \
+		t->len = len;         \
+		t->mark = mark;       \
+		t->started = started; \
+	} while (0)
+#define TOK_LOAD()                    \
+	do {                          \
+		len = t->len;         \
+		mark = t->mark;       \
+		started = t->started; \
+	} while (0)
+
+	while (c < eol) {
+		const char *run = c;
+		char ch;
+
+		if (in_quote) {
+			while (c < eol && *c != '"' && *c != '\0')
+				c++;
+			if (c > run) {
+				memcpy(o + len, run, (size_t)(c - run));
+				len += (size_t)(c - run);
+				mark = len;
+				started = true;
+			}
+			if (c == eol)
+				break;
+			if (*c == '\0')
+				goto nul;
+			if (c + 1 < eol && c[1] == '"') {
+				o[len++] = '"';
+				mark = len;
+				started = true;
+				c += 2;
+			} else {
+				in_quote = false;
+				mark = len;
+				c++;
+			}
+			continue;
+		}
+		while (c < eol && !tok_special[(uint8_t)*c])
+			c++;
+		if (c > run) {
+			memcpy(o + len, run, (size_t)(c - run));
+			len += (size_t)(c - run);
+			mark = len;
+			started = true;
+		}
+		if (c == eol)
+			break;
+		ch = *c++;
+		switch (ch) {
+		case '\0':
+			goto nul;
+		case ';':
+			goto done;
+		case '"':
+			in_quote = true;
+			started = true;
+			mark = len;
+			break;
+		case '\\': {
+			const char *q = c;
+
+			while (q < eol && drivers_blank(*q))
+				q++;
+			if (q == eol || *q == ';') {
+				*cont = true;
+				goto done;
+			}
+			o[len++] = ch;
+			mark = len;
+			started = true;
+			break;
+		}
+		case ',':
+			TOK_SAVE();
+			r = tok_end_field(t);
+			if (r < 0)
+				return fields_error(ret_error, r, inf->name,
+				                    lineno);
+			TOK_LOAD();
+			break;
+		case '=':
+			if (!t->have_key && t->n_fields == 0) {
+				TOK_SAVE();
+				t->key = tok_take_field(t);
+				t->have_key = true;
+				TOK_LOAD();
+				break;
+			}
+			o[len++] = ch;
+			mark = len;
+			started = true;
+			break;
+		default: /* a blank: kept inside a field, trimmed at its end */
+			if (started)
+				o[len++] = ch;
+			break;
+		}
+	}
+done:
+	TOK_SAVE();
+	if (in_quote)
+		return drivers_error(ret_error, -EBADMSG, inf->name, lineno,
+		                     "unterminated quoted string");
+	return 0;
+nul:
+	return drivers_error(ret_error, -EBADMSG, inf->name, lineno,
+	                     "NUL character in text");
+#undef TOK_SAVE
+#undef TOK_LOAD
 }
 
 static int
 parse_text(struct drivers_inf *inf, const char *text, size_t len,
            char **ret_error)
 {
-	_cleanup_(tok_done) struct tok t = {0};
+	_cleanup_free_ struct tok *t = NULL;
+	_cleanup_free_ char *scratch = NULL;
 	const char *p = text, *end = text + len;
 	unsigned lineno = 0, start_line = 0;
 	bool continued = false, have_section = false;
 	size_t section = 0;
 	int r;
 
+	t = malloc(sizeof(*t));
+	scratch = malloc(MIN((size_t)TOK_SCRATCH, 2 * len + 2));
+	if (!t || !scratch)
+		return -ENOMEM;
+	*t = (struct tok){.o = scratch};
 	while (p < end) {
-		const char *eol = p, *next;
-		bool in_quote = false, cont = false;
+		const char *eol, *next, *c, *cr;
+		bool cont = false;
 
-		while (eol < end && *eol != '\n' && *eol != '\r')
-			eol++;
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		cr = memchr(p, '\r', (size_t)(eol - p));
+		if (cr)
+			eol = cr;
 		next = eol;
 		if (next < end && *next == '\r')
 			next++;
@@ -572,43 +609,12 @@ parse_text(struct drivers_inf *inf, const char *text, size_t len,
 		if (!continued)
 			start_line = lineno;
 
-		const char *c = p;
+		c = p;
 		while (c < eol && drivers_blank(*c))
 			c++;
 		if (!continued && c < eol && *c == '[') {
-			const char *close = memchr(c, ']', (size_t)(eol - c));
-			_cleanup_free_ char *name = NULL;
-			const char *a = c + 1, *b;
-
-			if (!close)
-				return drivers_error(ret_error, -EBADMSG,
-				                     inf->name, lineno,
-				                     "section header without "
-				                     "']'");
-			b = close;
-			while (a < b && drivers_blank(*a))
-				a++;
-			while (b > a && drivers_blank(b[-1]))
-				b--;
-			if (a == b)
-				return drivers_error(ret_error, -EBADMSG,
-				                     inf->name, lineno,
-				                     "empty section name");
-			name = util_strndup0(a, (size_t)(b - a));
-			if (!name)
-				return -ENOMEM;
-			if (memchr(name, '\0', (size_t)(b - a)) != NULL &&
-			    strlen(name) != (size_t)(b - a))
-				return drivers_error(ret_error, -EBADMSG,
-				                     inf->name, lineno,
-				                     "NUL character in section "
-				                     "name");
-			r = add_section(inf, name, &section);
-			if (r == -E2BIG)
-				return drivers_error(ret_error, r, inf->name,
-				                     lineno,
-				                     "more than %u sections",
-				                     DRIVERS_MAX_SECTIONS);
+			r = parse_header(inf, c, eol, lineno, &section,
+			                 ret_error);
 			if (r < 0)
 				return r;
 			have_section = true;
@@ -617,94 +623,17 @@ parse_text(struct drivers_inf *inf, const char *text, size_t len,
 		}
 
 		if ((size_t)(eol - p) > DRIVERS_MAX_LINE ||
-		    t.total + (size_t)(eol - p) > DRIVERS_MAX_LINE)
+		    t->total + (size_t)(eol - p) > DRIVERS_MAX_LINE)
 			return drivers_error(
 			        ret_error, -E2BIG, inf->name, start_line,
 			        "line longer than %u bytes", DRIVERS_MAX_LINE);
-		t.total += (size_t)(eol - p);
+		t->total += (size_t)(eol - p);
 
 		/* A continued line's leading blanks are dropped (setupapi). */
-		c = p;
-		if (continued)
-			while (c < eol && drivers_blank(*c))
-				c++;
-		for (; c < eol; c++) {
-			char ch = *c;
-
-			if (ch == '\0')
-				return drivers_error(ret_error, -EBADMSG,
-				                     inf->name, lineno,
-				                     "NUL character in text");
-			if (in_quote) {
-				if (ch == '"') {
-					if (c + 1 < eol && c[1] == '"') {
-						r = tok_put(&t, '"', true);
-						c++;
-					} else {
-						in_quote = false;
-						t.mark = t.len;
-						r = 0;
-					}
-				} else
-					r = tok_put(&t, ch, true);
-				if (r < 0)
-					return r;
-				continue;
-			}
-			if (ch == ';')
-				break;
-			if (ch == '"') {
-				in_quote = true;
-				t.started = true;
-				t.mark = t.len;
-				continue;
-			}
-			if (ch == '\\') {
-				const char *q = c + 1;
-
-				while (q < eol && drivers_blank(*q))
-					q++;
-				if (q == eol || *q == ';') {
-					cont = true;
-					break;
-				}
-			}
-			if (ch == ',') {
-				r = tok_end_field(&t);
-				if (r == -E2BIG || r == -EFBIG)
-					return drivers_error(
-					        ret_error, r, inf->name, lineno,
-					        "more than %u fields%s",
-					        r == -E2BIG
-					                ? DRIVERS_MAX_FIELDS
-					                : DRIVERS_MAX_INF_FIELDS,
-					        r == -E2BIG ? ""
-					                    : " in the file");
-				if (r < 0)
-					return r;
-				continue;
-			}
-			if (ch == '=' && !t.have_key && t.n_fields == 0) {
-				t.key = tok_take_field(&t);
-				if (!t.key)
-					return -ENOMEM;
-				t.have_key = true;
-				continue;
-			}
-			if (drivers_blank(ch)) {
-				if (t.started)
-					r = tok_put(&t, ch, false);
-				else
-					r = 0;
-			} else
-				r = tok_put(&t, ch, true);
-			if (r < 0)
-				return r;
-		}
-		if (in_quote)
-			return drivers_error(ret_error, -EBADMSG, inf->name,
-			                     lineno,
-			                     "unterminated quoted string");
+		r = tokenize_line(inf, t, continued ? c : p, eol, lineno, &cont,
+		                  ret_error);
+		if (r < 0)
+			return r;
 		p = next;
 		if (cont && p < end) {
 			continued = true;
@@ -713,59 +642,49 @@ parse_text(struct drivers_inf *inf, const char *text, size_t len,
 		continued = false;
 
 		/* End of the logical line. */
-		if (t.n_fields == 0 && !t.have_key && !t.started) {
-			tok_reset(&t);
+		if (t->n_fields == 0 && !t->have_key && !t->started) {
+			tok_reset(t);
 			continue;
 		}
-		r = tok_end_field(&t);
-		if (r == -E2BIG || r == -EFBIG)
-			return drivers_error(ret_error, r, inf->name, lineno,
-			                     "more than %u fields%s",
-			                     r == -E2BIG
-			                             ? DRIVERS_MAX_FIELDS
-			                             : DRIVERS_MAX_INF_FIELDS,
-			                     r == -E2BIG ? "" : " in the file");
+		r = tok_end_field(t);
 		if (r < 0)
-			return r;
+			return fields_error(ret_error, r, inf->name, lineno);
 		if (have_section) {
-			r = add_line(inf, section, &t, start_line);
+			r = add_line(inf, section, t, start_line, len);
 			if (r < 0)
 				return r;
 		}
-		tok_reset(&t);
+		tok_reset(t);
 	}
 	return 0;
 }
 
 /* ---- strings and substitution ---------------------------------------- */
 
+/* [Strings] values point at the lines' fields (never substituted). */
 static int
 add_strings(struct drivers_inf *inf, const char *section)
 {
 	size_t n;
 	const struct drivers_inf_line *l =
 	        drivers_inf_section(inf, section, &n);
+	static char empty[] = "";
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *v;
+		char *v;
 		ssize_t e;
 
 		if (!l[i].key || !*l[i].key)
 			continue;
-		v = l[i].n_fields > 0 ? l[i].fields[0] : "";
+		v = l[i].n_fields > 0 ? l[i].fields[0] : empty;
 		e = inf->n_strings
 		            ? index_find(&inf->strings_index,
 		                         &inf->strings[0].key,
 		                         sizeof(struct inf_string), l[i].key)
 		            : -1;
 		if (e >= 0) {
-			char *nv = strdup(v);
-
-			if (!nv)
-				return -ENOMEM;
-			free(inf->strings[e].value);
-			inf->strings[e].value = nv;
+			inf->strings[e].value = v;
 			continue;
 		}
 		r = drivers_grow((void **)&inf->strings,
@@ -773,14 +692,10 @@ add_strings(struct drivers_inf *inf, const char *section)
 		                 sizeof(struct inf_string));
 		if (r < 0)
 			return r;
-		inf->strings[inf->n_strings].key = strdup(l[i].key);
-		inf->strings[inf->n_strings].value = strdup(v);
-		if (!inf->strings[inf->n_strings].key ||
-		    !inf->strings[inf->n_strings].value) {
-			free(inf->strings[inf->n_strings].key);
-			free(inf->strings[inf->n_strings].value);
-			return -ENOMEM;
-		}
+		inf->strings[inf->n_strings] = (struct inf_string){
+		        .key = l[i].key,
+		        .value = v,
+		};
 		r = index_add(&inf->strings_index, &inf->strings[0].key,
 		              sizeof(struct inf_string), inf->n_strings);
 		if (r < 0)
@@ -790,82 +705,80 @@ add_strings(struct drivers_inf *inf, const char *section)
 	return 0;
 }
 
-/* Substitutes %strkey% and %% in *s; unknown keys stay as written. */
-static int
-substitute(const struct drivers_inf *inf, char **s)
+/* The [Strings] value of key [k, k+n), NULL when not defined. */
+static const char *
+string_value(const struct drivers_inf *inf, const char *k, size_t n)
 {
-	char *in = *s, *out = NULL;
-	size_t len = 0, allocated = 0;
+	char key[256];
+	ssize_t e;
+
+	if (inf->n_strings == 0 || n >= sizeof(key)) {
+		_cleanup_free_ char *big = NULL;
+
+		if (inf->n_strings == 0)
+			return NULL;
+		big = util_strndup0(k, n);
+		if (!big)
+			return NULL;
+		e = index_find(&inf->strings_index, &inf->strings[0].key,
+		               sizeof(struct inf_string), big);
+		return e < 0 ? NULL : inf->strings[e].value;
+	}
+	memcpy(key, k, n);
+	key[n] = '\0';
+	e = index_find(&inf->strings_index, &inf->strings[0].key,
+	               sizeof(struct inf_string), key);
+	return e < 0 ? NULL : inf->strings[e].value;
+}
+
+/* Substitutes %strkey% and %% in *s (into the arena, through scratch of
+ * DRIVERS_MAX_LINE bytes); unknown keys stay as written. */
+static int
+substitute(struct drivers_inf *inf, char **s, char *scratch)
+{
+	const char *in = *s;
+	size_t len = 0;
 
 	if (!strchr(in, '%'))
 		return 0;
 	for (const char *p = in; *p;) {
 		const char *piece = p;
-		size_t pl = 1;
-		char *q;
+		size_t pl;
 
 		if (*p == '%') {
-			q = strchr(p + 1, '%');
+			const char *q = strchr(p + 1, '%');
+
 			if (!q) {
 				pl = strlen(p);
+				p += pl;
 			} else if (q == p + 1) {
 				piece = "%";
 				pl = 1;
 				p = q + 1;
-				goto emit;
 			} else {
-				ssize_t e = -1;
+				const char *v = string_value(
+				        inf, p + 1, (size_t)(q - p - 1));
 
-				*q = '\0';
-				if (inf->n_strings)
-					e = index_find(
-					        &inf->strings_index,
-					        &inf->strings[0].key,
-					        sizeof(struct inf_string),
-					        p + 1);
-				*q = '%';
-				if (e >= 0) {
-					piece = inf->strings[e].value;
-					pl = strlen(piece);
+				if (v) {
+					piece = v;
+					pl = strlen(v);
 				} else
 					pl = (size_t)(q - p) + 1;
 				p = q + 1;
-				goto emit;
 			}
 		} else {
 			const char *q2 = strchr(p, '%');
 
 			pl = q2 ? (size_t)(q2 - p) : strlen(p);
+			p += pl;
 		}
-		p += pl;
-	emit:
-		if (len + pl + 1 > DRIVERS_MAX_LINE) {
-			free(out);
+		if (len + pl + 1 > DRIVERS_MAX_LINE)
 			return -E2BIG;
-		}
-		if (len + pl + 1 > allocated) {
-			size_t a = MAX(allocated * 2, len + pl + 1);
-			char *b = realloc(out, a);
-
-			if (!b) {
-				free(out);
-				return -ENOMEM;
-			}
-			out = b;
-			allocated = a;
-		}
-		memcpy(out + len, piece, pl);
+		memcpy(scratch + len, piece, pl);
 		len += pl;
-		out[len] = '\0';
 	}
-	if (!out) {
-		out = strdup("");
-		if (!out)
-			return -ENOMEM;
-	}
-	free(in);
-	*s = out;
-	return 0;
+	*s = arena_strndup(inf, scratch, len);
+	return *s ? 0 : -ENOMEM;
 }
 
 static bool
@@ -878,6 +791,28 @@ is_strings_section(const char *name)
 static int
 substitute_all(struct drivers_inf *inf, char **ret_error)
 {
+	_cleanup_free_ char *scratch = NULL;
+
+	if (inf->n_strings == 0) {
+		/* Only %% to fold: rare, look before allocating. */
+		bool any = false;
+
+		for (size_t i = 0; i < inf->n_sections && !any; i++)
+			for (size_t j = 0; j < inf->sections[i].n && !any;
+			     j++) {
+				const struct drivers_inf_line *l =
+				        &inf->sections[i].lines[j];
+
+				any = l->key && strchr(l->key, '%');
+				for (size_t k = 0; k < l->n_fields && !any; k++)
+					any = strchr(l->fields[k], '%');
+			}
+		if (!any)
+			return 0;
+	}
+	scratch = malloc(DRIVERS_MAX_LINE);
+	if (!scratch)
+		return -ENOMEM;
 	for (size_t i = 0; i < inf->n_sections; i++) {
 		struct inf_section *s = &inf->sections[i];
 
@@ -888,9 +823,9 @@ substitute_all(struct drivers_inf *inf, char **ret_error)
 			int r = 0;
 
 			if (l->key)
-				r = substitute(inf, &l->key);
+				r = substitute(inf, &l->key, scratch);
 			for (size_t k = 0; r >= 0 && k < l->n_fields; k++)
-				r = substitute(inf, &l->fields[k]);
+				r = substitute(inf, &l->fields[k], scratch);
 			if (r == -E2BIG)
 				return drivers_error(
 				        ret_error, r, inf->name, l->lineno,
@@ -911,13 +846,14 @@ stamp_driver_ver(struct drivers_inf *inf, const char *value)
 	_cleanup_strv_free_ char **parts = NULL;
 	struct inf_section *s;
 	struct drivers_inf_line *l = NULL;
-	size_t idx;
+	size_t idx, n;
+	char **fields;
 	int r;
 
 	r = util_strv_split(value, ",", &parts);
 	if (r < 0)
 		return r;
-	r = add_section(inf, "Version", &idx);
+	r = add_section(inf, "Version", strlen("Version"), &idx);
 	if (r < 0)
 		return r;
 	s = &inf->sections[idx];
@@ -930,15 +866,22 @@ stamp_driver_ver(struct drivers_inf *inf, const char *value)
 		if (r < 0)
 			return r;
 		l = &s->lines[s->n++];
-		*l = (struct drivers_inf_line){.key = strdup("DriverVer")};
+		*l = (struct drivers_inf_line){
+		        .key = arena_strndup(inf, "DriverVer", 9)};
 		if (!l->key)
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < l->n_fields; i++)
-		free(l->fields[i]);
-	free(l->fields);
-	l->n_fields = util_strv_length(parts);
-	l->fields = TAKE_PTR(parts);
+	n = util_strv_length(parts);
+	fields = arena_alloc(inf, MAX(n, (size_t)1) * sizeof(char *), 0);
+	if (!fields)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		fields[i] = arena_strndup(inf, parts[i], strlen(parts[i]));
+		if (!fields[i])
+			return -ENOMEM;
+	}
+	l->fields = fields;
+	l->n_fields = n;
 	return 0;
 }
 
@@ -960,7 +903,7 @@ drivers_inf_parse_buffer(const char *name, const void *buf, size_t len,
 		return drivers_error(ret_error, -EFBIG, name, 0,
 		                     "larger than %u bytes",
 		                     DRIVERS_MAX_INF_SIZE);
-	r = decode_text(name, buf, len, &text, &text_len, ret_error);
+	r = drivers_inf_decode(name, buf, len, &text, &text_len, ret_error);
 	if (r < 0)
 		return r;
 	/* A Ctrl-Z ends the text (old editors appended one). */
@@ -976,14 +919,16 @@ drivers_inf_parse_buffer(const char *name, const void *buf, size_t len,
 		return drivers_error(ret_error, -ENOEXEC, name, 0,
 		                     "template, needs stamping ($ARCH$)");
 	if (opts && opts->stamp_arch) {
-		r = replace_all(&text, &text_len, "$ARCH$", opts->stamp_arch);
+		r = drivers_inf_replace_all(&text, &text_len, "$ARCH$",
+		                            opts->stamp_arch);
 		if (r < 0)
 			return drivers_error(ret_error, r, name, 0,
 			                     "cannot stamp $ARCH$");
 	}
 	if (opts && opts->stamp_vars)
 		for (char *const *v = opts->stamp_vars; v[0] && v[1]; v += 2) {
-			r = replace_all(&text, &text_len, v[0], v[1]);
+			r = drivers_inf_replace_all(&text, &text_len, v[0],
+			                            v[1]);
 			if (r < 0)
 				return drivers_error(ret_error, r, name, 0,
 				                     "cannot stamp %s", v[0]);
