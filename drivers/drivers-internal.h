@@ -47,6 +47,19 @@ uint64_t drivers_version_key(const char *version);
  * ".." components or absolute paths. */
 int drivers_rel_path(const char *a, const char *b, const char *c, char **ret);
 
+/* An INF's bytes as NUL-terminated UTF-8 (inf-decode.c); -EBADMSG with a
+ * message for bad UTF-16 or bad UTF-8 after a BOM. */
+int drivers_inf_decode(const char *name, const uint8_t *buf, size_t len,
+                       char **ret, size_t *ret_len, char **ret_error);
+/* Replaces every token in *text (malloc'd) by value; -EFBIG past 4 times
+ * DRIVERS_MAX_INF_SIZE. */
+int drivers_inf_replace_all(char **text, size_t *len, const char *token,
+                            const char *value);
+
+/* IDs of the undecorated models sections of decorated [Manufacturer]
+ * lines (struct drivers_package.fallback_ids); NULL when none. */
+int drivers_inf_fallback_ids(const struct drivers_inf *inf, char ***ret);
+
 /* Package-relative path of a source file (SourceDisksFiles[.arch] and
  * SourceDisksNames[.arch] path and subdirectory). */
 int drivers_inf_source_path(const struct drivers_inf *inf, const char *arch,

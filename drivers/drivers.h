@@ -319,13 +319,18 @@ struct drivers_package {
 	char **os_targets;    /* decorations: "NTamd64.10.0...16299" */
 	struct drivers_model *devices; /* models lines of every section */
 	size_t n_devices;
-	char **services;         /* AddService names of its DDInstalls */
-	char **files_present;    /* SourceDisksFiles[.arch] found (relative) */
-	char **files_missing;    /* SourceDisksFiles[.arch] absent */
-	char **includes;         /* Include= of its DDInstalls (not followed) */
-	char **needs;            /* Needs= of its DDInstalls (not followed) */
-	char **warnings;         /* DDInstalls that do not resolve, etc. */
-	struct drivers_inf *inf; /* NULL when error is set */
+	char **services;      /* AddService names of its DDInstalls */
+	char **files_present; /* SourceDisksFiles[.arch] found (relative) */
+	char **files_missing; /* SourceDisksFiles[.arch] absent */
+	char **includes;      /* Include= of its DDInstalls (not followed) */
+	char **needs;         /* Needs= of its DDInstalls (not followed) */
+	char **warnings;      /* DDInstalls that do not resolve, etc. */
+	/* IDs of the undecorated models sections of decorated [Manufacturer]
+	 * lines: not in devices, chosen only for an x86 guest no decoration
+	 * applies to.  With devices, every ID selection can match. */
+	char **fallback_ids;
+	/* The INF itself is not kept: selection parses the INFs whose IDs
+	 * match again (the catalog may come from a cache). */
 };
 
 struct drivers_store;

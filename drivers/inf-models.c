@@ -364,3 +364,39 @@ drivers_inf_models(const struct drivers_inf *inf,
 	*ret_n = out.n;
 	return 0;
 }
+
+int
+drivers_inf_fallback_ids(const struct drivers_inf *inf, char ***ret)
+{
+	_cleanup_strv_free_ char **ids = NULL;
+	size_t n;
+	const struct drivers_inf_line *l =
+	        drivers_inf_section(inf, "Manufacturer", &n);
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *base = l[i].n_fields > 0 ? l[i].fields[0] : "";
+		bool decorated = false;
+		size_t nm;
+		const struct drivers_inf_line *m;
+
+		for (size_t k = 1; k < l[i].n_fields; k++)
+			decorated = decorated || *l[i].fields[k];
+		if (!*base || !decorated)
+			continue;
+		m = drivers_inf_section(inf, base, &nm);
+		for (size_t j = 0; j < nm; j++) {
+			if (m[j].n_fields < 2 || !*m[j].fields[1])
+				continue;
+			for (size_t k = 1; k < m[j].n_fields; k++) {
+				if (!*m[j].fields[k])
+					continue;
+				r = util_strv_push(&ids, m[j].fields[k]);
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+	*ret = TAKE_PTR(ids);
+	return 0;
+}

@@ -25,7 +25,8 @@ struct candidate {
 	const struct drivers_model *m; /* into models */
 	struct drivers_model *models;  /* owned: models for the target */
 	size_t n_models;
-	unsigned rank; /* lower is better */
+	struct drivers_inf *inf; /* owned with models: the INF read again */
+	unsigned rank;           /* lower is better */
 	bool fallback, compat;
 };
 
@@ -203,10 +204,56 @@ candidates_free(struct candidate *v, size_t n)
 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = v[j].models == v[i].models;
-		if (!seen)
+		if (!seen) {
 			drivers_models_free(v[i].models, v[i].n_models);
+			drivers_inf_free(v[i].inf);
+		}
 	}
 	free(v);
+}
+
+static bool
+ids_intersect(char *const *a, char *const *b)
+{
+	for (; a && *a; a++)
+		if (util_strv_contains_case(b, *a))
+			return true;
+	return false;
+}
+
+/* Whether any models line of p, for any target, lists one of ids: only
+ * those packages are read again. */
+static bool
+may_match(const struct drivers_package *p, char *const *ids)
+{
+	if (!ids)
+		return true;
+	for (size_t i = 0; i < p->n_devices; i++)
+		if (ids_intersect(p->devices[i].ids, ids))
+			return true;
+	return ids_intersect(p->fallback_ids, ids);
+}
+
+/* The package's INF read again; NULL (and a rejection) when it no longer
+ * parses. */
+static int
+reread(const struct drivers_package *p, char ***rejected,
+       struct drivers_inf **ret)
+{
+	_cleanup_free_ char *err = NULL;
+	int r = drivers_inf_parse_file(p->inf_path, NULL, ret, &err);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		*ret = NULL;
+		if (!err &&
+		    util_asprintf(&err, "%s: cannot parse", p->inf_path) < 0)
+			return -ENOMEM;
+		if (!util_strv_contains(*rejected, err))
+			return util_strv_push(rejected, err);
+	}
+	return 0;
 }
 
 int
@@ -225,9 +272,10 @@ drivers_select(const struct drivers_store *s, const struct drivers_query *q,
 		const struct drivers_package *p = drivers_store_package(s, i);
 		struct drivers_model *models = NULL;
 		size_t n_models = 0;
+		struct drivers_inf *inf = NULL;
 		bool used = false;
 
-		if (p->error || !p->inf)
+		if (p->error)
 			continue;
 		if (q->class_name &&
 		    !(p->class_name &&
@@ -236,8 +284,17 @@ drivers_select(const struct drivers_store *s, const struct drivers_query *q,
 			continue;
 		if (q->name && !name_matches(p, q->name))
 			continue;
-		if (drivers_inf_models(p->inf, t, &models, &n_models, NULL) < 0)
+		if (!may_match(p, q->device_ids))
 			continue;
+		r = reread(p, &rejected, &inf);
+		if (r < 0)
+			goto oom;
+		if (!inf)
+			continue;
+		if (drivers_inf_models(inf, t, &models, &n_models, NULL) < 0) {
+			drivers_inf_free(inf);
+			continue;
+		}
 		for (size_t k = 0; k < n_models; k++) {
 			struct drivers_model *m = &models[k];
 			bool compat = false, fallback;
@@ -274,14 +331,17 @@ drivers_select(const struct drivers_store *s, const struct drivers_query *q,
 			        .m = m,
 			        .models = models,
 			        .n_models = n_models,
+			        .inf = inf,
 			        .rank = rank,
 			        .fallback = fallback,
 			        .compat = compat,
 			};
 			used = true;
 		}
-		if (!used)
+		if (!used) {
 			drivers_models_free(models, n_models);
+			drivers_inf_free(inf);
+		}
 	}
 	if (n_cand > 1)
 		qsort(cand, n_cand, sizeof(*cand), cmp_candidates);
@@ -291,8 +351,8 @@ drivers_select(const struct drivers_store *s, const struct drivers_query *q,
 		_cleanup_free_ char *err = NULL, *missing = NULL;
 		char *msg = NULL;
 
-		r = drivers_inf_resolve_install(cand[i].p->inf, cand[i].m,
-		                                t->arch, &sel.install, &err);
+		r = drivers_inf_resolve_install(cand[i].inf, cand[i].m, t->arch,
+		                                &sel.install, &err);
 		if (r == -ENOMEM)
 			goto oom;
 		if (r >= 0)

@@ -75,7 +75,7 @@ package_done(struct drivers_package *p)
 	util_strv_free(p->includes);
 	util_strv_free(p->needs);
 	util_strv_free(p->warnings);
-	drivers_inf_free(p->inf);
+	util_strv_free(p->fallback_ids);
 	*p = (struct drivers_package){0};
 }
 
@@ -437,7 +437,8 @@ push_unique(char ***l, const char *s)
 }
 
 static int
-package_files(struct drivers_package *p, const struct store_root *root)
+package_files(struct drivers_package *p, const struct drivers_inf *inf,
+              const struct store_root *root)
 {
 	STRV_FOREACH (arch, p->archs) {
 		char sec[64];
@@ -451,7 +452,7 @@ package_files(struct drivers_package *p, const struct store_root *root)
 				         "SourceDisksFiles.%s", *arch);
 			else
 				snprintf(sec, sizeof(sec), "SourceDisksFiles");
-			l = drivers_inf_section(p->inf, sec, &n);
+			l = drivers_inf_section(inf, sec, &n);
 			for (size_t i = 0; i < n; i++) {
 				_cleanup_free_ char *rel = NULL, *host = NULL;
 				const char *f =
@@ -460,7 +461,7 @@ package_files(struct drivers_package *p, const struct store_root *root)
 
 				if (!*f)
 					continue;
-				r = drivers_inf_source_path(p->inf, *arch, f,
+				r = drivers_inf_source_path(inf, *arch, f,
 				                            &rel);
 				if (r == -ENOMEM)
 					return r;
@@ -478,23 +479,67 @@ package_files(struct drivers_package *p, const struct store_root *root)
 	return 0;
 }
 
+/* What one resolved DDInstall adds: services, Include=, Needs=. */
 static int
-package_installs(struct drivers_package *p)
+install_adds(struct drivers_package *p, const struct drivers_inf *inf,
+             const struct drivers_install *in)
 {
-	STRV_FOREACH (arch, p->archs)
+	size_t nl;
+	const struct drivers_inf_line *l;
+	int r;
+
+	for (size_t k = 0; k < in->n_services; k++) {
+		r = push_unique(&p->services, in->services[k].name);
+		if (r < 0)
+			return r;
+	}
+	l = drivers_inf_section(inf, in->ddinstall, &nl);
+	for (size_t k = 0; k < nl; k++) {
+		char ***dst;
+
+		if (!l[k].key)
+			continue;
+		if (strcaseeq(l[k].key, "Include"))
+			dst = &p->includes;
+		else if (strcaseeq(l[k].key, "Needs"))
+			dst = &p->needs;
+		else
+			continue;
+		for (size_t f = 0; f < l[k].n_fields; f++) {
+			if (!*l[k].fields[f])
+				continue;
+			r = push_unique(dst, l[k].fields[f]);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Resolves the DDInstall of every device on every arch.  Many models lines
+ * share a DDInstall: once one resolved on an arch, what it adds is known
+ * (it depends on the section and the arch only); failures are resolved per
+ * line, as their messages name the models line.
+ */
+static int
+package_installs(struct drivers_package *p, const struct drivers_inf *inf)
+{
+	STRV_FOREACH (arch, p->archs) {
+		_cleanup_strv_free_ char **done = NULL;
+
 		for (size_t i = 0; i < p->n_devices; i++) {
 			_cleanup_(drivers_install_done) struct drivers_install
 			        in = {0};
 			_cleanup_free_ char *err = NULL;
 			const struct drivers_model *m = &p->devices[i];
 			const char *da = m->os.arch[0] ? m->os.arch : "x86";
-			size_t nl;
-			const struct drivers_inf_line *l;
 			int r;
 
-			if (!strcaseeq(da, *arch))
+			if (!strcaseeq(da, *arch) ||
+			    util_strv_contains(done, m->install_section))
 				continue;
-			r = drivers_inf_resolve_install(p->inf, m, *arch, &in,
+			r = drivers_inf_resolve_install(inf, m, *arch, &in,
 			                                &err);
 			if (r == -ENOMEM)
 				return r;
@@ -505,33 +550,13 @@ package_installs(struct drivers_package *p)
 					return r;
 				continue;
 			}
-			for (size_t k = 0; k < in.n_services; k++) {
-				r = push_unique(&p->services,
-				                in.services[k].name);
-				if (r < 0)
-					return r;
-			}
-			l = drivers_inf_section(p->inf, in.ddinstall, &nl);
-			for (size_t k = 0; k < nl; k++) {
-				char ***dst;
-
-				if (!l[k].key)
-					continue;
-				if (strcaseeq(l[k].key, "Include"))
-					dst = &p->includes;
-				else if (strcaseeq(l[k].key, "Needs"))
-					dst = &p->needs;
-				else
-					continue;
-				for (size_t f = 0; f < l[k].n_fields; f++) {
-					if (!*l[k].fields[f])
-						continue;
-					r = push_unique(dst, l[k].fields[f]);
-					if (r < 0)
-						return r;
-				}
-			}
+			r = install_adds(p, inf, &in);
+			if (r >= 0)
+				r = util_strv_push(&done, m->install_section);
+			if (r < 0)
+				return r;
 		}
+	}
 	return 0;
 }
 
@@ -545,25 +570,25 @@ dup_opt(const char *s, char **ret)
 static int
 package_load(struct drivers_package *p, const struct store_root *root)
 {
+	_cleanup_(drivers_inf_freep) struct drivers_inf *inf = NULL;
 	_cleanup_free_ char *err = NULL, *cat = NULL;
 	struct drivers_inf_version v;
 	int r;
 
-	r = drivers_inf_parse_file(p->inf_path, NULL, &p->inf, &err);
+	r = drivers_inf_parse_file(p->inf_path, NULL, &inf, &err);
 	if (r == -ENOMEM)
 		return r;
 	if (r >= 0)
-		r = drivers_inf_models(p->inf, NULL, &p->devices, &p->n_devices,
+		r = drivers_inf_models(inf, NULL, &p->devices, &p->n_devices,
 		                       &err);
 	if (r == -ENOMEM)
 		return r;
 	if (r >= 0)
-		r = drivers_inf_get_version(p->inf, NULL, &v, &err);
+		r = drivers_inf_get_version(inf, NULL, &v, &err);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
 		p->error = err ? TAKE_PTR(err) : strdup("cannot parse");
-		p->inf = drivers_inf_free(p->inf);
 		return p->error ? 0 : -ENOMEM;
 	}
 	for (size_t i = 0; i < p->n_devices; i++) {
@@ -576,7 +601,7 @@ package_load(struct drivers_package *p, const struct store_root *root)
 			return r;
 	}
 	if (p->archs) {
-		r = drivers_inf_get_version(p->inf, p->archs[0], &v, NULL);
+		r = drivers_inf_get_version(inf, p->archs[0], &v, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -593,10 +618,12 @@ package_load(struct drivers_package *p, const struct store_root *root)
 
 		p->catalog_present = host != NULL;
 	}
-	r = package_files(p, root);
-	if (r < 0)
-		return r;
-	return package_installs(p);
+	r = drivers_inf_fallback_ids(inf, &p->fallback_ids);
+	if (r >= 0)
+		r = package_files(p, inf, root);
+	if (r >= 0)
+		r = package_installs(p, inf);
+	return r;
 }
 
 #define STORE_MAX_THREADS 8
