@@ -65,4 +65,46 @@ int drivers_inf_fallback_ids(const struct drivers_inf *inf, char ***ret);
 int drivers_inf_source_path(const struct drivers_inf *inf, const char *arch,
                             const char *file, char **ret);
 
+/* ---- the catalog cache (cache.c) ---------------------------------------- */
+
+/* Size limit of a catalog cache file read back. */
+#define DRIVERS_MAX_CACHE_SIZE (1024ull * 1024 * 1024)
+
+/* What says an INF did not change since it was cached. */
+struct drivers_cache_key {
+	uint64_t size, mtime_ns, ctime_ns, ino;
+};
+
+struct drivers_cache;
+
+/*
+ * The cache of the store root_path scanned for origin (a directory, or an
+ * ISO image when iso), loaded when a valid file exists; a damaged file or
+ * one from another imgfix version is ignored with a notice.  Fails only
+ * when origin cannot be resolved, or -ENOMEM.
+ */
+int drivers_cache_open(const char *origin, const char *root_path, bool iso,
+                       struct drivers_cache **ret);
+struct drivers_cache *drivers_cache_free(struct drivers_cache *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct drivers_cache *, drivers_cache_free)
+/* Entries of the file loaded (0 when none was valid). */
+size_t drivers_cache_n_entries(const struct drivers_cache *c);
+/* The cache's own files in a store root (not part of the store). */
+bool drivers_cache_is_own_file(const char *rel);
+/*
+ * Fills p (all but the paths, files_present, files_missing and
+ * catalog_present) from the entry of rel when its key matches: returns 1
+ * and the SourceDisksFiles paths in *ret_sources.  Everything restored
+ * points into the cache, which must outlive p.  0 when not cached.
+ */
+int drivers_cache_restore(struct drivers_cache *c, const char *rel,
+                          const struct drivers_cache_key *key,
+                          struct drivers_package *p, char ***ret_sources);
+/* Writes the cache of these packages (beside the store, else in the
+ * user's cache); -errno when neither can be written. */
+int drivers_cache_save(struct drivers_cache *c,
+                       const struct drivers_package *const *pkgs,
+                       char **const *sources,
+                       const struct drivers_cache_key *keys, size_t n);
+
 #endif

@@ -336,6 +336,17 @@ struct drivers_package {
 struct drivers_store;
 
 int drivers_store_new(struct drivers_store **ret);
+/*
+ * The catalog cache (drivers/cache.c): a store remembers what its INFs
+ * hold in .imgfix-catalog at its root when that is writable, else under
+ * $XDG_CACHE_HOME/imgfix/drivers/, and parses again only the INFs whose
+ * size, mtime, ctime or inode changed.  Only the catalog comes from it:
+ * selection parses the INFs it chooses from again.  New stores take the
+ * process default, off until drivers_store_cache_default(true) (the
+ * imgfix command line turns it on unless --no-cache).
+ */
+void drivers_store_cache_default(bool enabled);
+void drivers_store_set_cache(struct drivers_store *s, bool enabled);
 struct drivers_store *drivers_store_free(struct drivers_store *s);
 static inline void
 drivers_store_freep(struct drivers_store **s)

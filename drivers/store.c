@@ -30,16 +30,40 @@ struct store_root {
 	char *tmpdir; /* extraction dir of an ISO, removed on free */
 	struct store_file *files;
 	size_t n_files, allocated;
+	struct drivers_cache *cache; /* NULL: not cached */
+};
+
+/* What the store knows of a package besides struct drivers_package. */
+struct pkg_priv {
+	size_t root;
+	bool cached;    /* restored: its catalog fields point into the cache */
+	char **sources; /* SourceDisksFiles paths, for files_present/missing */
+	struct drivers_cache_key key;
 };
 
 struct drivers_store {
 	struct store_root *roots;
 	size_t n_roots, roots_allocated;
 	struct drivers_package *pkgs;
-	size_t *pkg_root;
-	size_t n_pkgs, pkgs_allocated, pkg_root_allocated;
+	struct pkg_priv *priv;
+	size_t n_pkgs, pkgs_allocated, priv_allocated;
 	size_t total_files;
+	bool use_cache;
 };
+
+static bool cache_default;
+
+void
+drivers_store_cache_default(bool enabled)
+{
+	cache_default = enabled;
+}
+
+void
+drivers_store_set_cache(struct drivers_store *s, bool enabled)
+{
+	s->use_cache = enabled;
+}
 
 int
 drivers_store_new(struct drivers_store **ret)
@@ -48,17 +72,25 @@ drivers_store_new(struct drivers_store **ret)
 
 	if (!s)
 		return -ENOMEM;
+	s->use_cache = cache_default;
 	*ret = s;
 	return 0;
 }
 
 static void
-package_done(struct drivers_package *p)
+package_done(struct drivers_package *p, struct pkg_priv *x)
 {
 	free(p->inf_path);
 	free(p->inf_rel);
 	free(p->package_dir);
 	free(p->store);
+	util_strv_free(p->files_present);
+	util_strv_free(p->files_missing);
+	if (x->cached) { /* the rest points into the cache */
+		*p = (struct drivers_package){0};
+		return;
+	}
+	util_strv_free(x->sources);
 	free(p->error);
 	free(p->class_name);
 	free(p->class_guid);
@@ -70,8 +102,6 @@ package_done(struct drivers_package *p)
 	util_strv_free(p->os_targets);
 	drivers_models_free(p->devices, p->n_devices);
 	util_strv_free(p->services);
-	util_strv_free(p->files_present);
-	util_strv_free(p->files_missing);
 	util_strv_free(p->includes);
 	util_strv_free(p->needs);
 	util_strv_free(p->warnings);
@@ -87,6 +117,7 @@ root_done(struct store_root *r)
 		free(r->files[i].lower);
 	}
 	free(r->files);
+	drivers_cache_free(r->cache);
 	if (r->tmpdir)
 		(void)util_rm_rf(r->tmpdir);
 	free(r->tmpdir);
@@ -100,9 +131,9 @@ drivers_store_free(struct drivers_store *s)
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < s->n_pkgs; i++)
-		package_done(&s->pkgs[i]);
+		package_done(&s->pkgs[i], &s->priv[i]);
 	free(s->pkgs);
-	free(s->pkg_root);
+	free(s->priv);
 	for (size_t i = 0; i < s->n_roots; i++)
 		root_done(&s->roots[i]);
 	free(s->roots);
@@ -177,7 +208,7 @@ drivers_store_find_file(const struct drivers_store *s,
 	if (p < s->pkgs || p >= s->pkgs + s->n_pkgs || !rel)
 		return NULL;
 	i = (size_t)(p - s->pkgs);
-	return find_rel(&s->roots[s->pkg_root[i]], p->inf_rel, rel);
+	return find_rel(&s->roots[s->priv[i].root], p->inf_rel, rel);
 }
 
 /* ---- directory walk ---------------------------------------------------- */
@@ -208,6 +239,9 @@ walk(struct drivers_store *s, struct store_root *root, int dfd,
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
+		if (depth == 0 && drivers_cache_is_own_file(de->d_name))
+			continue; /* the catalog cache is not part of the store
+			           */
 		/* d_type saves a stat per file (a store has thousands);
 		 * symlinks are not followed either way */
 		switch (de->d_type) {
@@ -436,9 +470,10 @@ push_unique(char ***l, const char *s)
 	return util_strv_push(l, s);
 }
 
+/* The package-relative paths of its SourceDisksFiles[.arch], in order. */
 static int
-package_files(struct drivers_package *p, const struct drivers_inf *inf,
-              const struct store_root *root)
+package_sources(struct drivers_package *p, const struct drivers_inf *inf,
+                char ***sources)
 {
 	STRV_FOREACH (arch, p->archs) {
 		char sec[64];
@@ -454,7 +489,7 @@ package_files(struct drivers_package *p, const struct drivers_inf *inf,
 				snprintf(sec, sizeof(sec), "SourceDisksFiles");
 			l = drivers_inf_section(inf, sec, &n);
 			for (size_t i = 0; i < n; i++) {
-				_cleanup_free_ char *rel = NULL, *host = NULL;
+				_cleanup_free_ char *rel = NULL;
 				const char *f =
 				        l[i].key ? l[i].key : l[i].fields[0];
 				int r;
@@ -467,14 +502,38 @@ package_files(struct drivers_package *p, const struct drivers_inf *inf,
 					return r;
 				if (r < 0)
 					continue;
-				host = find_rel(root, p->inf_rel, rel);
-				r = push_unique(host ? &p->files_present
-				                     : &p->files_missing,
-				                rel);
+				r = push_unique(sources, rel);
 				if (r < 0)
 					return r;
 			}
 		}
+	}
+	return 0;
+}
+
+/* What the other files of the store say: files present or missing, the
+ * catalog's presence (computed again for a package from the cache). */
+static int
+package_files(struct drivers_package *p, char *const *sources,
+              const struct store_root *root)
+{
+	_cleanup_free_ char *cat = NULL;
+
+	for (size_t i = 0; sources && sources[i]; i++) {
+		_cleanup_free_ char *host =
+		        find_rel(root, p->inf_rel, sources[i]);
+		int r = push_unique(host ? &p->files_present
+		                         : &p->files_missing,
+		                    sources[i]);
+
+		if (r < 0)
+			return r;
+	}
+	if (p->catalog_file &&
+	    drivers_rel_path(p->catalog_file, NULL, NULL, &cat) >= 0) {
+		_cleanup_free_ char *host = find_rel(root, p->inf_rel, cat);
+
+		p->catalog_present = host != NULL;
 	}
 	return 0;
 }
@@ -568,10 +627,11 @@ dup_opt(const char *s, char **ret)
 }
 
 static int
-package_load(struct drivers_package *p, const struct store_root *root)
+package_load(struct drivers_package *p, struct pkg_priv *x,
+             const struct store_root *root)
 {
 	_cleanup_(drivers_inf_freep) struct drivers_inf *inf = NULL;
-	_cleanup_free_ char *err = NULL, *cat = NULL;
+	_cleanup_free_ char *err = NULL;
 	struct drivers_inf_version v;
 	int r;
 
@@ -612,15 +672,11 @@ package_load(struct drivers_package *p, const struct store_root *root)
 	    dup_opt(v.driver_version, &p->driver_version) < 0 ||
 	    dup_opt(v.catalog_file, &p->catalog_file) < 0)
 		return -ENOMEM;
-	if (p->catalog_file &&
-	    drivers_rel_path(p->catalog_file, NULL, NULL, &cat) >= 0) {
-		_cleanup_free_ char *host = find_rel(root, p->inf_rel, cat);
-
-		p->catalog_present = host != NULL;
-	}
 	r = drivers_inf_fallback_ids(inf, &p->fallback_ids);
 	if (r >= 0)
-		r = package_files(p, inf, root);
+		r = package_sources(p, inf, &x->sources);
+	if (r >= 0)
+		r = package_files(p, x->sources, root);
 	if (r >= 0)
 		r = package_installs(p, inf);
 	return r;
@@ -632,9 +688,13 @@ package_load(struct drivers_package *p, const struct store_root *root)
 
 struct load_job {
 	struct drivers_package *pkgs;
+	struct pkg_priv *priv;
+	const size_t *todo; /* indexes of the packages to parse */
 	size_t n;
 	const struct store_root *root;
 	size_t stride, first;
+	size_t *done;                   /* shared count, for the progress */
+	struct util_progress *progress; /* updated by the calling thread */
 	int r;
 };
 
@@ -643,31 +703,46 @@ load_worker(void *arg)
 {
 	struct load_job *j = arg;
 
-	for (size_t i = j->first; i < j->n && j->r >= 0; i += j->stride)
-		j->r = package_load(&j->pkgs[i], j->root);
+	for (size_t i = j->first; i < j->n && j->r >= 0; i += j->stride) {
+		size_t k = j->todo[i];
+		size_t d;
+
+		j->r = package_load(&j->pkgs[k], &j->priv[k], j->root);
+		d = __atomic_add_fetch(j->done, 1, __ATOMIC_RELAXED);
+		util_progress_update(j->progress, d);
+	}
 	return NULL;
 }
 
-/* package_load() of pkgs[0..n): independent, so spread over threads (each
- * package written by one thread only; the root is only read). */
+/* package_load() of the packages in todo: independent, so spread over
+ * threads (each package written by one thread only; the root is only
+ * read).  The calling thread draws the progress. */
 static int
-load_packages(struct drivers_package *pkgs, size_t n,
+load_packages(struct drivers_store *s, const size_t *todo, size_t n,
               const struct store_root *root)
 {
+	_cleanup_(util_progress_endp) struct util_progress *progress = NULL;
 	struct load_job jobs[STORE_MAX_THREADS];
 	pthread_t tids[STORE_MAX_THREADS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus > 0 ? (size_t)cpus : 1, started = 0;
-	int r = 0;
+	size_t nt = cpus > 0 ? (size_t)cpus : 1, started = 0, done = 0;
+	int r;
 
+	r = util_progress_start("Scanning driver store", n, &progress);
+	if (r < 0)
+		return r;
 	nt = MIN(nt, (size_t)STORE_MAX_THREADS);
 	nt = MIN(nt, MAX(n / STORE_PACKAGES_PER_THREAD, (size_t)1));
 	for (size_t t = 0; t < nt; t++)
-		jobs[t] = (struct load_job){.pkgs = pkgs,
+		jobs[t] = (struct load_job){.pkgs = s->pkgs,
+		                            .priv = s->priv,
+		                            .todo = todo,
 		                            .n = n,
 		                            .root = root,
 		                            .stride = nt,
-		                            .first = t};
+		                            .first = t,
+		                            .done = &done};
+	jobs[0].progress = progress;
 	/* jobs[0] runs here; a thread that cannot start is run here too */
 	for (size_t t = 1; t < nt; t++) {
 		if (pthread_create(&tids[t], NULL, load_worker, &jobs[t]) != 0)
@@ -685,30 +760,79 @@ load_packages(struct drivers_package *pkgs, size_t n,
 	return r;
 }
 
+static void
+stat_key(const struct stat *st, struct drivers_cache_key *k)
+{
+	*k = (struct drivers_cache_key){
+	        .size = (uint64_t)st->st_size,
+	        .mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull +
+	                    (uint64_t)st->st_mtim.tv_nsec,
+	        .ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000ull +
+	                    (uint64_t)st->st_ctim.tv_nsec,
+	        .ino = (uint64_t)st->st_ino,
+	};
+}
+
+/* Writes the root's cache when it differs from what was loaded. */
+static int
+save_cache(struct drivers_store *s, size_t ri, size_t first, bool changed)
+{
+	struct store_root *root = &s->roots[ri];
+	_cleanup_free_ const struct drivers_package **pkgs = NULL;
+	_cleanup_free_ char ***sources = NULL;
+	_cleanup_free_ struct drivers_cache_key *keys = NULL;
+	size_t n = s->n_pkgs - first;
+	int r;
+
+	if (!changed)
+		return 0;
+	pkgs = calloc(MAX(n, (size_t)1), sizeof(*pkgs));
+	sources = calloc(MAX(n, (size_t)1), sizeof(*sources));
+	keys = calloc(MAX(n, (size_t)1), sizeof(*keys));
+	if (!pkgs || !sources || !keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		pkgs[i] = &s->pkgs[first + i];
+		sources[i] = s->priv[first + i].sources;
+		keys[i] = s->priv[first + i].key;
+	}
+	r = drivers_cache_save(root->cache, pkgs, (char **const *)sources, keys,
+	                       n);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		log_notice("Cannot save the driver catalog cache of %s: %s.",
+		           root->origin, strerror(-r));
+	return 0;
+}
+
 static int
 add_packages(struct drivers_store *s, size_t ri)
 {
-	size_t first = s->n_pkgs;
+	_cleanup_free_ size_t *todo = NULL;
+	size_t first = s->n_pkgs, n_todo = 0;
+	bool changed;
+	int r;
 
 	for (size_t i = 0; i < s->roots[ri].n_files; i++) {
 		struct store_root *root = &s->roots[ri];
 		struct drivers_package *p;
+		struct pkg_priv *x;
 		_cleanup_free_ char *dir = NULL;
-		int r;
 
 		if (!is_inf(root->files[i].rel))
 			continue;
 		r = drivers_grow((void **)&s->pkgs, &s->pkgs_allocated,
 		                 s->n_pkgs, sizeof(struct drivers_package));
 		if (r >= 0)
-			r = drivers_grow((void **)&s->pkg_root,
-			                 &s->pkg_root_allocated, s->n_pkgs,
-			                 sizeof(size_t));
+			r = drivers_grow((void **)&s->priv, &s->priv_allocated,
+			                 s->n_pkgs, sizeof(struct pkg_priv));
 		if (r < 0)
 			return r;
 		p = &s->pkgs[s->n_pkgs];
+		x = &s->priv[s->n_pkgs];
 		*p = (struct drivers_package){0};
-		s->pkg_root[s->n_pkgs] = ri;
+		*x = (struct pkg_priv){.root = ri};
 		s->n_pkgs++;
 		p->inf_rel = strdup(root->files[i].rel);
 		p->inf_path = util_path_join(root->path, root->files[i].rel);
@@ -721,7 +845,37 @@ add_packages(struct drivers_store *s, size_t ri)
 		if (!p->package_dir)
 			return -ENOMEM;
 	}
-	return load_packages(s->pkgs + first, s->n_pkgs - first, &s->roots[ri]);
+
+	todo = malloc(MAX(s->n_pkgs - first, (size_t)1) * sizeof(size_t));
+	if (!todo)
+		return -ENOMEM;
+	for (size_t k = first; k < s->n_pkgs; k++) {
+		struct drivers_package *p = &s->pkgs[k];
+		struct pkg_priv *x = &s->priv[k];
+		struct stat st;
+
+		if (s->roots[ri].cache && stat(p->inf_path, &st) == 0) {
+			stat_key(&st, &x->key);
+			r = drivers_cache_restore(s->roots[ri].cache,
+			                          p->inf_rel, &x->key, p,
+			                          &x->sources);
+			if (r > 0) {
+				x->cached = true;
+				r = package_files(p, x->sources, &s->roots[ri]);
+				if (r < 0)
+					return r;
+				continue;
+			}
+		}
+		todo[n_todo++] = k;
+	}
+	changed = n_todo > 0 || (s->roots[ri].cache &&
+	                         drivers_cache_n_entries(s->roots[ri].cache) !=
+	                                 s->n_pkgs - first);
+	r = load_packages(s, todo, n_todo, &s->roots[ri]);
+	if (r < 0)
+		return r;
+	return s->roots[ri].cache ? save_cache(s, ri, first, changed) : 0;
 }
 
 int
@@ -771,6 +925,15 @@ drivers_store_add(struct drivers_store *s, const char *path, char **ret_error)
 	if (r < 0)
 		return drivers_error(ret_error, r, path, 0, "cannot scan: %s",
 		                     strerror(-r));
+	if (s->use_cache) {
+		r = drivers_cache_open(path, root->path, S_ISREG(st.st_mode),
+		                       &root->cache);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			log_debug("No driver catalog cache for %s: %s.", path,
+			          strerror(-r));
+	}
 	if (root->n_files > 0) /* files is NULL for an empty store */
 		qsort(root->files, root->n_files, sizeof(struct store_file),
 		      cmp_files);

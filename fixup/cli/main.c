@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "cli/cmd.h"
+#include "drivers.h"
 #include "util.h"
 
 struct imgfix_globals imgfix_globals;
@@ -90,6 +91,8 @@ usage(FILE *f)
 	           "file:PATH]\n"
 	           "                  progress:LABEL:DONE/TOTAL lines for "
 	           "wrappers\n"
+	           "      --no-cache  scan driver stores without their "
+	           "catalog cache\n"
 	           "  -h, --help      this help\n"
 	           "  -V, --version   print the version\n"
 	           "\nSee imgfix(1) and 'imgfix COMMAND --help'.\n");
@@ -104,12 +107,14 @@ main(int argc, char **argv)
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
 	        {"machine-readable", optional_argument, NULL, 'M'},
+	        {"no-cache", no_argument, NULL, 'C'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct util_progress_config progress = {
 	        .mode = UTIL_PROGRESS_TERMINAL,
 	        .delay_ms = UTIL_PROGRESS_DELAY_MS,
 	};
+	bool cache = true;
 	int c;
 
 	/* Hives are 10+ MiB buffers that hivex grows with realloc() page by
@@ -138,6 +143,9 @@ main(int argc, char **argv)
 			if (machine_readable_open(optarg, &progress) < 0)
 				return IMGFIX_EXIT_USAGE;
 			break;
+		case 'C':
+			cache = false;
+			break;
 		default:
 			usage(stderr);
 			return IMGFIX_EXIT_USAGE;
@@ -152,6 +160,7 @@ main(int argc, char **argv)
 	if (imgfix_globals.quiet && progress.mode == UTIL_PROGRESS_TERMINAL)
 		progress.mode = UTIL_PROGRESS_QUIET;
 	util_progress_configure(&progress);
+	drivers_store_cache_default(cache);
 
 	if (optind >= argc) {
 		usage(stderr);
