@@ -20,6 +20,7 @@
  * checked, so a warm scan of 20,000 INFs does not allocate per string.
  */
 #include <assert.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "drivers-internal.h"
@@ -172,24 +173,62 @@ struct drivers_cache {
 	size_t n_models, used_models;
 };
 
-/* A 64-bit checksum of the payload (not cryptographic: it catches damage,
- * and the file is never trusted for what gets written). */
+/* A 64-bit checksum of the body (not cryptographic: it catches damage,
+ * and the file is never trusted for what gets written), fed in pieces. */
+struct csum {
+	uint64_t h;
+	uint8_t pending[8];
+	size_t n_pending;
+};
+
+static void
+csum_word(struct csum *c, uint64_t v)
+{
+	c->h = (c->h ^ v) * 0xFF51AFD7ED558CCDull;
+	c->h ^= c->h >> 32;
+}
+
+static void
+csum_add(struct csum *c, const uint8_t *p, size_t n)
+{
+	while (n > 0 && c->n_pending > 0) {
+		c->pending[c->n_pending++] = *p++;
+		n--;
+		if (c->n_pending == 8) {
+			uint64_t v;
+
+			memcpy(&v, c->pending, 8);
+			csum_word(c, v);
+			c->n_pending = 0;
+		}
+	}
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		csum_word(c, v);
+	}
+	memcpy(c->pending, p, n);
+	c->n_pending = n;
+}
+
+static uint64_t
+csum_end(struct csum *c, uint64_t len)
+{
+	uint64_t h = c->h ^ len;
+
+	for (size_t i = 0; i < c->n_pending; i++)
+		h = (h ^ c->pending[i]) * 0xC4CEB9FE1A85EC53ull;
+	return h ^ (h >> 29);
+}
+
 static uint64_t
 checksum(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-	size_t i = 0;
+	struct csum c = {.h = 0x9E3779B97F4A7C15ull};
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t v;
-
-		memcpy(&v, p + i, 8);
-		h = (h ^ v) * 0xFF51AFD7ED558CCDull;
-		h ^= h >> 32;
-	}
-	for (; i < n; i++)
-		h = (h ^ p[i]) * 0xC4CEB9FE1A85EC53ull;
-	return h ^ (h >> 29);
+	csum_add(&c, p, n);
+	return csum_end(&c, n);
 }
 
 static int
@@ -620,12 +659,22 @@ w_package(struct wbuf *w, const struct drivers_package *p, char **sources)
 	}
 }
 
+/* Writes the cache to path through a temporary file renamed over it;
+ * the body is made one entry at a time (the file is as large as the
+ * catalog: it is not built in memory). */
 static int
-write_to(const char *path, const struct wbuf *w)
+write_to(struct drivers_cache *c, const char *path,
+         const struct drivers_package *const *pkgs, char **const *sources,
+         const struct drivers_cache_key *keys, size_t n)
 {
-	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_free_ char *dir = strdup(path), *tmp = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	struct wbuf head = {0}, e = {0};
+	struct csum sum = {.h = 0x9E3779B97F4A7C15ull};
+	uint64_t body = 0;
 	char *slash = dir ? strrchr(dir, '/') : NULL;
-	int r;
+	size_t sizes;
+	int fd, r = 0;
 
 	if (!dir)
 		return -ENOMEM;
@@ -635,7 +684,68 @@ write_to(const char *path, const struct wbuf *w)
 		if (r < 0)
 			return r;
 	}
-	return util_write_file_atomic(path, w->p, w->n);
+	if (util_asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	(void)fchmod(fd, 0644); /* a catalog is no secret: like the store */
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		(void)unlink(tmp);
+		return r;
+	}
+	w_bytes(&head, CACHE_MAGIC, 8);
+	w_u32(&head, CACHE_FORMAT);
+	w_str(&head, DRIVERS_IMGFIX_VERSION);
+	w_str(&head, c->identity);
+	w_u32(&head, (uint32_t)n);
+	sizes = head.n;
+	w_u64(&head, 0); /* body length, filled in last */
+	w_u64(&head, 0); /* checksum */
+	if (head.oom || fwrite(head.p, 1, head.n, f) != head.n)
+		r = head.oom ? -ENOMEM : -EIO;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		e.n = 0;
+		w_u32(&e, 0); /* entry length */
+		w_str(&e, pkgs[i]->inf_rel);
+		w_u64(&e, keys[i].size);
+		w_u64(&e, c->iso ? 0 : keys[i].mtime_ns);
+		w_u64(&e, c->iso ? 0 : keys[i].ctime_ns);
+		w_u64(&e, c->iso ? 0 : keys[i].ino);
+		w_package(&e, pkgs[i], sources[i]);
+		if (e.oom || e.n - 4 >= UINT32_MAX) {
+			r = -ENOMEM;
+			break;
+		}
+		util_put_le32(e.p, (uint32_t)(e.n - 4));
+		csum_add(&sum, e.p, e.n);
+		body += e.n;
+		if (fwrite(e.p, 1, e.n, f) != e.n)
+			r = -EIO;
+	}
+	free(e.p);
+	if (r >= 0) {
+		util_put_le32(head.p + sizes, (uint32_t)body);
+		util_put_le32(head.p + sizes + 4, (uint32_t)(body >> 32));
+		uint64_t cs = csum_end(&sum, body);
+		util_put_le32(head.p + sizes + 8, (uint32_t)cs);
+		util_put_le32(head.p + sizes + 12, (uint32_t)(cs >> 32));
+		if (fseek(f, (long)sizes, SEEK_SET) < 0 ||
+		    fwrite(head.p + sizes, 1, 16, f) != 16 || fflush(f) != 0 ||
+		    fsync(fileno(f)) < 0)
+			r = -errno ? -errno : -EIO;
+	}
+	free(head.p);
+	if (r >= 0 && fclose(TAKE_PTR(f)) != 0)
+		r = -errno;
+	if (r >= 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
 }
 
 int
@@ -644,49 +754,15 @@ drivers_cache_save(struct drivers_cache *c,
                    char **const *sources, const struct drivers_cache_key *keys,
                    size_t n)
 {
-	struct wbuf head = {0}, body = {0};
-	_cleanup_free_ uint8_t *all = NULL;
 	int r = -ENOENT;
 
-	for (size_t i = 0; i < n; i++) {
-		struct wbuf e = {0};
-
-		w_str(&e, pkgs[i]->inf_rel);
-		w_u64(&e, keys[i].size);
-		w_u64(&e, c->iso ? 0 : keys[i].mtime_ns);
-		w_u64(&e, c->iso ? 0 : keys[i].ctime_ns);
-		w_u64(&e, c->iso ? 0 : keys[i].ino);
-		w_package(&e, pkgs[i], sources[i]);
-		if (e.oom || e.n >= UINT32_MAX) {
-			free(e.p);
-			free(body.p);
-			return -ENOMEM;
-		}
-		w_u32(&body, (uint32_t)e.n);
-		w_bytes(&body, e.p, e.n);
-		free(e.p);
-	}
-	w_bytes(&head, CACHE_MAGIC, 8);
-	w_u32(&head, CACHE_FORMAT);
-	w_str(&head, DRIVERS_IMGFIX_VERSION);
-	w_str(&head, c->identity);
-	w_u32(&head, (uint32_t)n);
-	w_u64(&head, body.n);
-	w_u64(&head, checksum(body.p, body.n));
-	w_bytes(&head, body.p, body.n);
-	free(body.p);
-	if (head.oom || body.oom) {
-		free(head.p);
-		return -ENOMEM;
-	}
 	if (c->store_file && !c->prefer_user)
-		r = write_to(c->store_file, &head);
+		r = write_to(c, c->store_file, pkgs, sources, keys, n);
 	if (r < 0 && r != -ENOMEM && c->user_file) {
 		if (c->store_file && !c->prefer_user)
 			log_debug("Cannot write %s (%s): using %s.",
 			          c->store_file, strerror(-r), c->user_file);
-		r = write_to(c->user_file, &head);
+		r = write_to(c, c->user_file, pkgs, sources, keys, n);
 	}
-	free(head.p);
 	return r;
 }

@@ -364,6 +364,8 @@ drivers_store_freep(struct drivers_store **s)
 int drivers_store_add(struct drivers_store *s, const char *path,
                       char **ret_error);
 size_t drivers_store_n_packages(const struct drivers_store *s);
+/* INFs the scans of s parsed (the other packages came from the cache). */
+size_t drivers_store_n_parsed(const struct drivers_store *s);
 const struct drivers_package *
 drivers_store_package(const struct drivers_store *s, size_t i);
 /* Host path of a file, relative to the package's directory, matched

@@ -22,6 +22,8 @@
 struct store_file {
 	char *rel;   /* as found, '/' separated */
 	char *lower; /* lower-case, the sort key */
+	bool have_key;
+	struct drivers_cache_key key; /* an INF's, when caching */
 };
 
 struct store_root {
@@ -48,6 +50,7 @@ struct drivers_store {
 	struct pkg_priv *priv;
 	size_t n_pkgs, pkgs_allocated, priv_allocated;
 	size_t total_files;
+	size_t n_parsed; /* INFs parsed, not restored from a cache */
 	bool use_cache;
 };
 
@@ -142,6 +145,12 @@ drivers_store_free(struct drivers_store *s)
 }
 
 size_t
+drivers_store_n_parsed(const struct drivers_store *s)
+{
+	return s->n_parsed;
+}
+
+size_t
 drivers_store_n_packages(const struct drivers_store *s)
 {
 	return s->n_pkgs;
@@ -212,6 +221,25 @@ drivers_store_find_file(const struct drivers_store *s,
 }
 
 /* ---- directory walk ---------------------------------------------------- */
+
+static bool
+is_inf(const char *name)
+{
+	return util_endswith_case(name, ".inf");
+}
+
+static void
+stat_key(const struct stat *st, struct drivers_cache_key *k)
+{
+	*k = (struct drivers_cache_key){
+	        .size = (uint64_t)st->st_size,
+	        .mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull +
+	                    (uint64_t)st->st_mtim.tv_nsec,
+	        .ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000ull +
+	                    (uint64_t)st->st_ctim.tv_nsec,
+	        .ino = (uint64_t)st->st_ino,
+	};
+}
 
 static int
 walk(struct drivers_store *s, struct store_root *root, int dfd,
@@ -292,6 +320,15 @@ walk(struct drivers_store *s, struct store_root *root, int dfd,
 			if (r < 0)
 				break;
 			f = &root->files[root->n_files];
+			*f = (struct store_file){0};
+			/* an INF's cache key, relative to the directory: a
+			 * stat by path walks the whole path again */
+			if (s->use_cache && is_inf(de->d_name) &&
+			    fstatat(dirfd(d), de->d_name, &st,
+			            AT_SYMLINK_NOFOLLOW) == 0) {
+				stat_key(&st, &f->key);
+				f->have_key = true;
+			}
 			f->lower = strdup(rel);
 			if (!f->lower) {
 				r = -ENOMEM;
@@ -328,12 +365,6 @@ archive_open(const char *path, struct archive **ret)
 	}
 	*ret = a;
 	return 0;
-}
-
-static bool
-is_inf(const char *name)
-{
-	return util_endswith_case(name, ".inf");
 }
 
 /* Extracts the directories of an archive that hold an INF. */
@@ -760,19 +791,6 @@ load_packages(struct drivers_store *s, const size_t *todo, size_t n,
 	return r;
 }
 
-static void
-stat_key(const struct stat *st, struct drivers_cache_key *k)
-{
-	*k = (struct drivers_cache_key){
-	        .size = (uint64_t)st->st_size,
-	        .mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull +
-	                    (uint64_t)st->st_mtim.tv_nsec,
-	        .ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000ull +
-	                    (uint64_t)st->st_ctim.tv_nsec,
-	        .ino = (uint64_t)st->st_ino,
-	};
-}
-
 /* Writes the root's cache when it differs from what was loaded. */
 static int
 save_cache(struct drivers_store *s, size_t ri, size_t first, bool changed)
@@ -810,7 +828,8 @@ static int
 add_packages(struct drivers_store *s, size_t ri)
 {
 	_cleanup_free_ size_t *todo = NULL;
-	size_t first = s->n_pkgs, n_todo = 0;
+	_cleanup_free_ const struct drivers_cache_key **keys = NULL;
+	size_t first = s->n_pkgs, n_todo = 0, n_keys = 0, keys_allocated = 0;
 	bool changed;
 	int r;
 
@@ -822,6 +841,12 @@ add_packages(struct drivers_store *s, size_t ri)
 
 		if (!is_inf(root->files[i].rel))
 			continue;
+		r = drivers_grow((void **)&keys, &keys_allocated, n_keys,
+		                 sizeof(*keys));
+		if (r < 0)
+			return r;
+		keys[n_keys++] =
+		        root->files[i].have_key ? &root->files[i].key : NULL;
 		r = drivers_grow((void **)&s->pkgs, &s->pkgs_allocated,
 		                 s->n_pkgs, sizeof(struct drivers_package));
 		if (r >= 0)
@@ -852,10 +877,9 @@ add_packages(struct drivers_store *s, size_t ri)
 	for (size_t k = first; k < s->n_pkgs; k++) {
 		struct drivers_package *p = &s->pkgs[k];
 		struct pkg_priv *x = &s->priv[k];
-		struct stat st;
 
-		if (s->roots[ri].cache && stat(p->inf_path, &st) == 0) {
-			stat_key(&st, &x->key);
+		if (s->roots[ri].cache && keys[k - first]) {
+			x->key = *keys[k - first];
 			r = drivers_cache_restore(s->roots[ri].cache,
 			                          p->inf_rel, &x->key, p,
 			                          &x->sources);
@@ -875,6 +899,7 @@ add_packages(struct drivers_store *s, size_t ri)
 	r = load_packages(s, todo, n_todo, &s->roots[ri]);
 	if (r < 0)
 		return r;
+	s->n_parsed += n_todo;
 	return s->roots[ri].cache ? save_cache(s, ri, first, changed) : 0;
 }
 

@@ -11,8 +11,11 @@
 #include "tests.h"
 #include "test-drivers-inject-fixtures.h"
 
+/* pass 0: no catalog cache; 1: cache, INFs staged again (cold); 2: cache,
+ * nothing changed (warm: every package from the cache). */
 static void
-inject_from_store(const struct fx_profile *pr, const struct fx_driver *dr)
+inject_from_store(const struct fx_profile *pr, const struct fx_driver *dr,
+                  int pass)
 {
 	_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
 	_cleanup_free_ char *dir = NULL, *err = NULL, *text = NULL,
@@ -29,12 +32,18 @@ inject_from_store(const struct fx_profile *pr, const struct fx_driver *dr)
 	struct drivers_injection inj;
 	int r;
 
-	stage(dr, pr->arch);
+	if (pass < 2)
+		stage(dr, pr->arch);
 	ASSERT_OK(util_asprintf(&dir, "%s/%s", pr->arch, dr->store));
 	ASSERT_OK(drivers_store_new(&s));
+	drivers_store_set_cache(s, pass > 0);
 	r = drivers_store_add(s, dir, &err);
 	if (r < 0)
 		TEST_FAIL("store %s: %s", dir, err ? err : strerror(-r));
+	if (pass == 2)
+		ASSERT_EQ(drivers_store_n_parsed(s), 0);
+	else
+		ASSERT_TRUE(drivers_store_n_parsed(s) > 0);
 	r = drivers_select(s, &q, &sel);
 	if (r < 0)
 		TEST_FAIL("%s on %s: no selection (%s)", dr->inf_name, pr->name,
@@ -51,7 +60,11 @@ inject_from_store(const struct fx_profile *pr, const struct fx_driver *dr)
 TEST(golden_from_real_infs)
 {
 	enter_tmpdir();
-	for (size_t p = 0; p < ELEMENTSOF(fx_profiles); p++)
-		for (size_t d = 0; d < ELEMENTSOF(fx_drivers); d++)
-			inject_from_store(&fx_profiles[p], fx_drivers[d]);
+	/* the same goldens without the catalog cache, with it cold and
+	 * with it warm */
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t p = 0; p < ELEMENTSOF(fx_profiles); p++)
+			for (size_t d = 0; d < ELEMENTSOF(fx_drivers); d++)
+				inject_from_store(&fx_profiles[p],
+				                  fx_drivers[d], pass);
 }

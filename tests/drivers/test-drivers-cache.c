@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tests of the catalog cache of driver stores (drivers/cache.c): used when
+ * nothing changed, one changed INF parsed again alone, an entry whose INF
+ * changed size or mtime never used, a truncated, damaged or foreign cache
+ * file rebuilt with a notice, a read-only store cached under
+ * $XDG_CACHE_HOME, and the catalog and selection the same with and without
+ * the cache.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "drivers.h"
+#include "tests.h"
+
+#define N_INFS 6
+
+static const char inf_fmt[] =
+        "[Version]\r\n"
+        "Signature = \"$Windows NT$\"\r\n"
+        "Class = SCSIAdapter\r\n"
+        "ClassGuid = {4D36E97B-E325-11CE-BFC1-08002BE10318}\r\n"
+        "Provider = %%Vendor%%\r\n"
+        "DriverVer = 0%d/01/2024,1.0.%d.0\r\n"
+        "CatalogFile = drv%d.cat\r\n"
+        "[Manufacturer]\r\n"
+        "%%Vendor%% = Models, NTamd64, NTx86\r\n"
+        "[Models.NTamd64]\r\n"
+        "%%Desc%% = Install, PCI\\VEN_1AF4&DEV_10%02d, PCI\\VEN_1AF4\r\n"
+        "[Models.NTx86]\r\n"
+        "%%Desc%% = Install, PCI\\VEN_1AF4&DEV_10%02d\r\n"
+        "[Install.NT]\r\n"
+        "CopyFiles = Files\r\n"
+        "[Install.NT.Services]\r\n"
+        "AddService = drv%d, 2, Service\r\n"
+        "[Service]\r\n"
+        "ServiceType = 1\r\n"
+        "StartType = 0\r\n"
+        "ErrorControl = 1\r\n"
+        "ServiceBinary = %%12%%\\drv%d.sys\r\n"
+        "[Files]\r\n"
+        "drv%d.sys\r\n"
+        "[DestinationDirs]\r\n"
+        "Files = 12\r\n"
+        "[SourceDisksNames]\r\n"
+        "1 = %%Disk%%\r\n"
+        "[SourceDisksFiles]\r\n"
+        "drv%d.sys = 1\r\n"
+        "[Strings]\r\n"
+        "Vendor = \"Cache Test Vendor\"\r\n"
+        "Desc = \"Cache test device %d%s\"\r\n"
+        "Disk = \"Disk\"\r\n";
+
+static void
+write_text(const char *path, const char *text)
+{
+	_cleanup_close_ int fd =
+	        open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+static void
+write_inf(const char *store, int i, const char *extra)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL, *text = NULL,
+	                    *sys = NULL;
+
+	ASSERT_OK(util_asprintf(&dir, "%s/pkg%d", store, i));
+	ASSERT_OK(util_mkdir_p(dir));
+	ASSERT_OK(util_asprintf(&path, "%s/drv%d.inf", dir, i));
+	ASSERT_OK(util_asprintf(&text, inf_fmt, i % 9 + 1, i, i, i, i, i, i, i,
+	                        i, i, extra));
+	write_text(path, text);
+	ASSERT_OK(util_asprintf(&sys, "%s/drv%d.sys", dir, i));
+	write_text(sys, "MZ");
+}
+
+static char *
+make_store(const char *name)
+{
+	char *store = util_path_join(tests_tmpdir(), name);
+
+	ASSERT_NOT_NULL(store);
+	ASSERT_OK(util_mkdir_p(store));
+	for (int i = 0; i < N_INFS; i++)
+		write_inf(store, i, "");
+	return store;
+}
+
+/* Scans store; its notices (stderr) in *ret_log when not NULL. */
+static struct drivers_store *
+scan(const char *store, bool cache, char **ret_log)
+{
+	struct drivers_store *s = NULL;
+	_cleanup_free_ char *err = NULL, *logf = NULL;
+	int saved = -1, fd;
+
+	ASSERT_OK(drivers_store_new(&s));
+	drivers_store_set_cache(s, cache);
+	if (ret_log) {
+		logf = util_path_join(tests_tmpdir(), "stderr.txt");
+		fd = open(logf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		ASSERT_TRUE(fd >= 0);
+		fflush(stderr);
+		saved = dup(2);
+		ASSERT_TRUE(saved >= 0);
+		ASSERT_TRUE(dup2(fd, 2) == 2);
+		close(fd);
+	}
+	if (drivers_store_add(s, store, &err) < 0)
+		TEST_FAIL("scan of %s: %s", store, err ? err : "?");
+	if (ret_log) {
+		size_t len;
+
+		fflush(stderr);
+		ASSERT_TRUE(dup2(saved, 2) == 2);
+		close(saved);
+		ASSERT_OK(util_read_file(logf, 65536, ret_log, &len));
+	}
+	return s;
+}
+
+static const char *
+dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+/* Everything the catalog shows about its packages, as text. */
+static char *
+catalog_text(const struct drivers_store *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT_NOT_NULL(f);
+	for (size_t i = 0; i < drivers_store_n_packages(s); i++) {
+		const struct drivers_package *p = drivers_store_package(s, i);
+		char **const lists[] = {
+		        p->archs,         p->os_targets,    p->services,
+		        p->files_present, p->files_missing, p->includes,
+		        p->needs,         p->warnings,      p->fallback_ids};
+
+		fprintf(f, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%d\n", p->inf_rel,
+		        dash(p->error), dash(p->class_name),
+		        dash(p->class_guid), dash(p->provider),
+		        dash(p->driver_date), dash(p->driver_version),
+		        dash(p->catalog_file), p->store, p->catalog_present);
+		for (size_t l = 0; l < ELEMENTSOF(lists); l++) {
+			STRV_FOREACH (x, lists[l])
+				fprintf(f, " %s", *x);
+			fputs(l + 1 < ELEMENTSOF(lists) ? " /" : "\n", f);
+		}
+		for (size_t d = 0; d < p->n_devices; d++) {
+			const struct drivers_model *m = &p->devices[d];
+
+			fprintf(f, "  %s|%s|%s|%s|%s|%s|%d|%u.%u.%u.%u.%u|%u:",
+			        m->manufacturer, m->models_section,
+			        m->decoration, m->description,
+			        m->install_section, m->os.arch,
+			        m->os.has_version, m->os.major, m->os.minor,
+			        m->os.product_type, m->os.suite_mask,
+			        m->os.build, m->lineno);
+			STRV_FOREACH (x, m->ids)
+				fprintf(f, " %s", *x);
+			fputc('\n', f);
+		}
+	}
+	ASSERT_TRUE(fclose(f) == 0);
+	return buf;
+}
+
+static void
+assert_same_catalog(struct drivers_store *a, struct drivers_store *b)
+{
+	_cleanup_free_ char *ta = catalog_text(a), *tb = catalog_text(b);
+
+	ASSERT_STREQ(ta, tb);
+}
+
+static void
+bump_mtime(const char *path, long seconds)
+{
+	struct stat st;
+	struct timespec ts[2];
+
+	ASSERT_TRUE(stat(path, &st) == 0);
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	ts[1].tv_sec += seconds;
+	ASSERT_TRUE(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+TEST(used_when_nothing_changed)
+{
+	_cleanup_free_ char *store = make_store("same"), *cache = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *none = NULL,
+	                                                    *cold = NULL,
+	                                                    *warm = NULL;
+
+	none = scan(store, false, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(none), N_INFS);
+	cache = util_path_join(store, ".imgfix-catalog");
+	ASSERT_TRUE(access(cache, F_OK) < 0); /* off: nothing written */
+	cold = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(cold), N_INFS);
+	ASSERT_TRUE(access(cache, R_OK) == 0);
+	warm = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_packages(warm), N_INFS);
+	ASSERT_EQ(drivers_store_n_parsed(warm), 0);
+	assert_same_catalog(none, cold);
+	assert_same_catalog(none, warm);
+}
+
+TEST(one_changed_inf_parsed_alone)
+{
+	_cleanup_free_ char *store = make_store("one"), *text = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *cold = NULL,
+	                                                    *warm = NULL,
+	                                                    *none = NULL;
+
+	cold = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(cold), N_INFS);
+	write_inf(store, 3, " (changed)"); /* another size */
+	warm = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(warm), 1);
+	none = scan(store, false, NULL);
+	assert_same_catalog(none, warm);
+	text = catalog_text(warm);
+	ASSERT_NOT_NULL(strstr(text, "Cache test device 3 (changed)"));
+}
+
+TEST(entry_of_changed_size_or_mtime_not_used)
+{
+	_cleanup_free_ char *store = make_store("key"), *inf = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL,
+	                                                    *b = NULL,
+	                                                    *c = NULL;
+	struct stat st;
+	struct timespec ts[2];
+
+	a = scan(store, true, NULL);
+	inf = util_path_join(store, "pkg2/drv2.inf");
+	ASSERT_NOT_NULL(inf);
+	/* same bytes, another mtime */
+	bump_mtime(inf, 3600);
+	b = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(b), 1);
+	/* another size, the mtime the cache now holds put back */
+	ASSERT_TRUE(stat(inf, &st) == 0);
+	write_inf(store, 2, "!");
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	ASSERT_TRUE(utimensat(AT_FDCWD, inf, ts, 0) == 0);
+	c = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(c), 1);
+	{
+		_cleanup_free_ char *text = catalog_text(c);
+
+		ASSERT_NOT_NULL(strstr(text, "Cache test device 2!"));
+	}
+}
+
+static void
+damage_and_check(const char *name, void (*damage)(const char *path),
+                 const char *why)
+{
+	_cleanup_free_ char *store = make_store(name), *cache = NULL,
+	                    *log = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL,
+	                                                    *b = NULL,
+	                                                    *c = NULL,
+	                                                    *none = NULL;
+
+	a = scan(store, true, NULL);
+	cache = util_path_join(store, ".imgfix-catalog");
+	damage(cache);
+	b = scan(store, true, &log);
+	ASSERT_EQ(drivers_store_n_parsed(b), N_INFS);
+	if (!strstr(log, "rebuilding") || !strstr(log, why))
+		TEST_FAIL("%s: no notice saying \"%s\": \"%s\"", name, why,
+		          log);
+	none = scan(store, false, NULL);
+	assert_same_catalog(none, b);
+	/* rebuilt: used again */
+	c = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(c), 0);
+	assert_same_catalog(none, c);
+}
+
+static void
+truncate_half(const char *path)
+{
+	struct stat st;
+
+	ASSERT_TRUE(stat(path, &st) == 0);
+	ASSERT_TRUE(truncate(path, st.st_size / 2) == 0);
+}
+
+static void
+flip_body_byte(const char *path)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	ASSERT_OK(util_read_file(path, 1 << 24, &buf, &len));
+	buf[len - 3] ^= 0x55;
+	ASSERT_OK(util_write_file_atomic(path, buf, len));
+}
+
+/* The imgfix version in the header replaced by another of the same
+ * length: the body's checksum still holds. */
+static void
+foreign_version(const char *path)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len, vl = strlen(DRIVERS_TEST_VERSION);
+	char *v;
+
+	ASSERT_OK(util_read_file(path, 1 << 24, &buf, &len));
+	v = memmem(buf, MIN(len, (size_t)256), DRIVERS_TEST_VERSION, vl);
+	ASSERT_NOT_NULL(v);
+	memset(v, '9', vl);
+	ASSERT_OK(util_write_file_atomic(path, buf, len));
+}
+
+static void
+not_a_cache(const char *path)
+{
+	_cleanup_close_ int fd =
+	        open(path, O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, "hello", 5), 5);
+}
+
+TEST(truncated_cache_rebuilt_with_a_notice)
+{
+	damage_and_check("truncated", truncate_half, "truncated");
+}
+
+TEST(damaged_cache_rebuilt_with_a_notice)
+{
+	damage_and_check("damaged", flip_body_byte, "checksum");
+}
+
+TEST(foreign_cache_rebuilt_with_a_notice)
+{
+	damage_and_check("foreign", foreign_version, "another imgfix version");
+	damage_and_check("garbage", not_a_cache, "not a catalog cache");
+}
+
+TEST(read_only_store_uses_the_user_cache)
+{
+	_cleanup_free_ char *store = make_store("readonly"), *xdg = NULL,
+	                    *user = NULL, *own = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL,
+	                                                    *b = NULL;
+	struct stat st;
+
+	xdg = util_path_join(tests_tmpdir(), "xdg");
+	ASSERT_NOT_NULL(xdg);
+	ASSERT_TRUE(setenv("XDG_CACHE_HOME", xdg, 1) == 0);
+	ASSERT_TRUE(chmod(store, 0555) == 0);
+	a = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(a), N_INFS);
+	own = util_path_join(store, ".imgfix-catalog");
+	ASSERT_TRUE(access(own, F_OK) < 0);
+	user = util_path_join(xdg, "imgfix/drivers");
+	ASSERT_TRUE(stat(user, &st) == 0 && S_ISDIR(st.st_mode));
+	b = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(b), 0);
+	assert_same_catalog(a, b);
+	ASSERT_TRUE(chmod(store, 0755) == 0);
+	ASSERT_TRUE(unsetenv("XDG_CACHE_HOME") == 0);
+}
+
+TEST(unwritable_cache_file_falls_back_to_the_user_cache)
+{
+	_cleanup_free_ char *store = make_store("blocked"), *xdg = NULL,
+	                    *own = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL,
+	                                                    *b = NULL;
+
+	/* a directory where the cache file would go: rename() fails even
+	 * for root */
+	own = util_path_join(store, ".imgfix-catalog");
+	ASSERT_OK(util_mkdir_p(own));
+	xdg = util_path_join(tests_tmpdir(), "xdg2");
+	ASSERT_TRUE(setenv("XDG_CACHE_HOME", xdg, 1) == 0);
+	a = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(a), N_INFS);
+	b = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(b), 0);
+	assert_same_catalog(a, b);
+	ASSERT_TRUE(unsetenv("XDG_CACHE_HOME") == 0);
+}
+
+TEST(selection_same_with_and_without_cache)
+{
+	_cleanup_free_ char *store = make_store("select");
+	char *ids[] = {(char *)"PCI\\VEN_1AF4&DEV_1004", NULL};
+	struct drivers_query q = {
+	        .target = {10, 0, 19045, "amd64", false},
+	        .device_ids = ids,
+	};
+
+	for (int pass = 0; pass < 3; pass++) {
+		_cleanup_(drivers_store_freep) struct drivers_store *s =
+		        scan(store, pass > 0, NULL);
+		_cleanup_(
+		        drivers_selection_done) struct drivers_selection sel = {
+		        0};
+
+		ASSERT_EQ(drivers_store_n_parsed(s), pass == 2 ? 0 : N_INFS);
+		ASSERT_OK(drivers_select(s, &q, &sel));
+		ASSERT_TRUE(util_endswith_case(sel.install.inf_path,
+		                               "pkg4/drv4.inf"));
+		ASSERT_STREQ(sel.install.services[0].name, "drv4");
+		ASSERT_STREQ(sel.install.files[0].name, "drv4.sys");
+		ASSERT_NOT_NULL(sel.install.files[0].host_path);
+		ASSERT_STREQ(sel.decoration, "NTamd64");
+	}
+}
+
+TEST(selection_reads_the_inf_not_the_cache)
+{
+	_cleanup_free_ char *store = make_store("reread"), *inf = NULL,
+	                    *text = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL,
+	                                                    *s = NULL;
+	_cleanup_(drivers_selection_done) struct drivers_selection sel = {0};
+	char *ids[] = {(char *)"PCI\\VEN_1AF4&DEV_1001", NULL};
+	struct drivers_query q = {
+	        .target = {10, 0, 19045, "amd64", false},
+	        .device_ids = ids,
+	};
+	size_t len;
+	char *svc;
+
+	a = scan(store, true, NULL);
+	s = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(s), 0);
+	/* the INF changes after the scan: what gets written follows it */
+	inf = util_path_join(store, "pkg1/drv1.inf");
+	ASSERT_OK(util_read_file(inf, 1 << 20, &text, &len));
+	svc = strstr(text, "AddService = drv1,");
+	ASSERT_NOT_NULL(svc);
+	memcpy(svc + strlen("AddService = "), "new1", 4);
+	write_text(inf, text);
+	ASSERT_OK(drivers_select(s, &q, &sel));
+	ASSERT_STREQ(sel.install.services[0].name, "new1");
+}
