@@ -2,9 +2,9 @@
 /*
  * drivers/inject-internal.h — what the files of the injection share (the
  * state of one injection, notes, name checks, the steps inject.c runs),
- * and the pure helpers of inject-registry.c, exposed for the unit tests:
- * PCI short-form IDs, DriverVer date/version decoding, the DriverPackages
- * "Version" blob and the DevicePath append.
+ * (inject-common.c), and the pure helpers of inject-registry.c, exposed for the
+ * unit tests: PCI short-form IDs, DriverVer date/version decoding, the
+ * DriverPackages "Version" blob and the DevicePath append.
  */
 #ifndef IMGFIX_DRIVERS_INJECT_INTERNAL_H
 #define IMGFIX_DRIVERS_INJECT_INTERNAL_H

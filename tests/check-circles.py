@@ -43,8 +43,6 @@ MODULES = ["util", "hive", "rules", "drivers", "patchcache", "fixup"]
 # Modules where circles are allowed for now, with the reason.  Enforcement
 # covers every module not listed here.
 EXCEPTIONS = {
-    "drivers": "inject.c <-> inject-files.c and inject-registry.c since "
-               "the inject split, being worked on (issue 14)",
     "fixup": "volume.c <-> its backends and probe.c, plan.c <-> the OS "
              "planners, cli/main.c <-> cmd-*.c and engine/session.c, "
              "being broken by the ops and OS tables (issue 14)",
