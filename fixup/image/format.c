@@ -29,6 +29,11 @@
 #define VDI_SIGNATURE_OFFSET 0x40
 #define VDI_SIGNATURE 0xbeda107fu
 #define FORMAT_NAME_MAX 15u
+#define QCOW2_V2_HEADER_LEN 72u
+#define QCOW2_V3_HEADER_LEN_OFFSET 100u
+#define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
+#define QCOW2_BACKING_NAME_MAX 1023u /* as qemu */
+#define QCOW2_CHAIN_MAX 16u          /* backing files followed */
 
 static bool
 has_magic(const uint8_t *b, size_t n, const char *magic)
@@ -59,6 +64,134 @@ read_at(int fd, void *buf, size_t len, uint64_t off, size_t *ret)
 	return 0;
 }
 
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static int qcow2_check(int fd, const char *path, const uint8_t *h, size_t n,
+                       unsigned depth);
+
+/* The qcow2 file named by a backing file name of path (relative to path's
+ * directory), checked in turn. */
+static int
+qcow2_check_backing(const char *path, const char *name, unsigned depth)
+{
+	_cleanup_free_ char *dir = strdup(path), *p = NULL;
+	_cleanup_close_ int fd = -1;
+	uint8_t h[HEADER_LEN];
+	char *slash;
+	size_t n;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (name[0] == '/' || !slash)
+		p = strdup(name);
+	else {
+		slash[1] = '\0';
+		r = util_asprintf(&p, "%s%s", dir, name);
+		if (r < 0)
+			return r;
+	}
+	if (!p)
+		return -ENOMEM;
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return fixup_set_error(-errno,
+		                       "%s: its backing file %s cannot be "
+		                       "opened: %s",
+		                       path, p, strerror(errno));
+	r = read_at(fd, h, sizeof(h), 0, &n);
+	if (r < 0)
+		return fixup_set_error(r, "%s: cannot read: %s", p,
+		                       strerror(-r));
+	if (!has_magic(h, n, QCOW2_MAGIC))
+		return fixup_set_error(-EBADMSG,
+		                       "%s: its backing file %s is recorded as "
+		                       "qcow2 but is not one",
+		                       path, p);
+	return qcow2_check(fd, p, h, n, depth + 1);
+}
+
+/*
+ * A qcow2 image's backing chain must record the format of every backing
+ * file: qemu would probe it otherwise (and might take a qcow2 for raw or
+ * the reverse).  Follows the chain through qcow2 backing files.
+ */
+static int
+qcow2_check(int fd, const char *path, const uint8_t *h, size_t n,
+            unsigned depth)
+{
+	char name[QCOW2_BACKING_NAME_MAX + 1], fmt[FORMAT_NAME_MAX + 1] = "";
+	uint64_t bo;
+	uint32_t bl, hl, v;
+	size_t got;
+	int r;
+
+	if (n < QCOW2_V2_HEADER_LEN)
+		return fixup_set_error(-EBADMSG, "%s: qcow2 header truncated",
+		                       path);
+	v = be32(h + 4);
+	if (v != 2 && v != 3)
+		return fixup_set_error(-EBADMSG,
+		                       "%s: qcow2 magic but version %" PRIu32
+		                       " (2 or 3 expected): damaged or not a "
+		                       "qcow2 image",
+		                       path, v);
+	bo = (uint64_t)be32(h + 8) << 32 | be32(h + 12);
+	bl = be32(h + 16);
+	if (bo == 0)
+		return 0; /* no backing file */
+	if (depth >= QCOW2_CHAIN_MAX)
+		return fixup_set_error(-ELOOP,
+		                       "%s: backing chain longer than %u files",
+		                       path, QCOW2_CHAIN_MAX);
+	if (bl == 0 || bl > QCOW2_BACKING_NAME_MAX)
+		return fixup_set_error(-EBADMSG,
+		                       "%s: qcow2 backing file name of %" PRIu32
+		                       " bytes",
+		                       path, bl);
+	r = read_at(fd, name, bl, bo, &got);
+	if (r < 0 || got != bl)
+		return fixup_set_error(r < 0 ? r : -EBADMSG,
+		                       "%s: qcow2 backing file name beyond the "
+		                       "end of the file",
+		                       path);
+	name[bl] = '\0';
+	hl = v >= 3 && n >= QCOW2_V3_HEADER_LEN_OFFSET + 4
+	             ? be32(h + QCOW2_V3_HEADER_LEN_OFFSET)
+	             : QCOW2_V2_HEADER_LEN;
+	for (size_t o = hl; o >= QCOW2_V2_HEADER_LEN && o + 8 <= n;) {
+		uint32_t type = be32(h + o), len = be32(h + o + 4);
+
+		if (type == 0 || len > n - o - 8)
+			break;
+		if (type == QCOW2_EXT_BACKING_FORMAT) {
+			snprintf(fmt, sizeof(fmt), "%.*s",
+			         (int)MIN(len, FORMAT_NAME_MAX),
+			         (const char *)h + o + 8);
+			break;
+		}
+		o += 8 + (((size_t)len + 7) & ~(size_t)7);
+	}
+	if (!fmt[0])
+		return fixup_set_error(
+		        -EMEDIUMTYPE,
+		        "%s: its backing file '%s' has no recorded format, and "
+		        "imgfix never lets qemu guess one. Record it first "
+		        "with: qemu-img rebase -u -F FORMAT -b %s %s (FORMAT: "
+		        "raw, qcow2 ...)",
+		        path, name, name, path);
+	/* A protocol ("nbd://...", "json:{...}") is qemu's business. */
+	if (streq(fmt, "qcow2") && !strchr(name, ':'))
+		return qcow2_check_backing(path, name, depth);
+	return 0;
+}
+
 int
 fixup_format_detect(int fd, const char *path, const char **ret,
                     bool *ret_readonly)
@@ -75,18 +208,9 @@ fixup_format_detect(int fd, const char *path, const char **ret,
 		                       strerror(-r));
 	h[n] = '\0';
 	if (has_magic(h, n, QCOW2_MAGIC)) {
-		uint32_t v =
-		        n >= 8 ? ((uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 |
-		                  (uint32_t)h[6] << 8 | h[7])
-		               : 0;
-
-		if (v != 2 && v != 3)
-			return fixup_set_error(-EBADMSG,
-			                       "%s: qcow2 magic but version "
-			                       "%" PRIu32
-			                       " (2 or 3 expected): damaged "
-			                       "or not a qcow2 image",
-			                       path, v);
+		r = qcow2_check(fd, path, h, n, 0);
+		if (r < 0)
+			return r;
 		*ret = "qcow2";
 		return 0;
 	}

@@ -31,6 +31,12 @@
 
 #define NBD_REQUEST_MAX (4u * 1024 * 1024) /* bytes per NBD command */
 #define NBD_BLOCK_MAX (64u * 1024) /* largest minimum block size taken */
+/* Small reads (libntfs-3g reads MFT records and index blocks a few KiB at
+ * a time) are served from a cache of 64 KiB chunks: one round trip to the
+ * server instead of one per record.  Writes drop the chunks they touch, so
+ * the commit's verification reads the server, never the cache. */
+#define CACHE_CHUNK (64u * 1024)
+#define CACHE_SLOTS 512u /* 32 MiB at most */
 #define QEMU_NBD_LOG "qemu-nbd.log"
 #define QEMU_NBD_LOG_MAX 4096u /* bytes of qemu-nbd's log quoted */
 #define QEMU_NBD_LOG_READ_MAX (1024u * 1024)
@@ -40,13 +46,19 @@
  * libnbd gave LISTEN_PID. */
 #define QEMU_NBD_WRAPPER "exec 2>\"$0\"; exec \"$@\""
 
+struct chunk {
+	uint64_t no; /* chunk number + 1; 0 = empty */
+	uint8_t *data;
+};
+
 struct io_nbd {
 	struct fixup_io io;
 	struct nbd_handle *nbd;
-	char *name;      /* the image, for messages */
-	char *dir;       /* private directory of qemu-nbd's log, or NULL */
-	uint32_t block;  /* the server's minimum block size (power of 2) */
-	uint8_t *bounce; /* one block, for unaligned head and tail */
+	char *name;          /* the image, for messages */
+	char *dir;           /* private directory of qemu-nbd's log, or NULL */
+	uint32_t block;      /* the server's minimum block size (power of 2) */
+	uint8_t *bounce;     /* one block, for unaligned head and tail */
+	struct chunk *cache; /* CACHE_SLOTS, direct-mapped; NULL until used */
 };
 
 static int
@@ -125,16 +137,84 @@ nbd_io(struct io_nbd *n, bool write, uint8_t *buf, size_t len, uint64_t off)
 	                  off + mid); /* tail */
 }
 
+static struct chunk *
+chunk_slot(struct io_nbd *n, uint64_t no)
+{
+	uint64_t h = no * 0x9e3779b97f4a7c15ULL;
+
+	return &n->cache[(h >> 32) % CACHE_SLOTS];
+}
+
+/* Chunk no, from the cache or read whole from the server. */
+static int
+chunk_get(struct io_nbd *n, uint64_t no, const uint8_t **ret)
+{
+	struct chunk *c;
+	uint64_t off = no * CACHE_CHUNK;
+	int r;
+
+	if (!n->cache) {
+		n->cache = calloc(CACHE_SLOTS, sizeof(*n->cache));
+		if (!n->cache)
+			return -ENOMEM;
+	}
+	c = chunk_slot(n, no);
+	if (c->no != no + 1) {
+		if (!c->data) {
+			c->data = malloc(CACHE_CHUNK);
+			if (!c->data)
+				return -ENOMEM;
+		}
+		c->no = 0;
+		r = nbd_io(n, false, c->data,
+		           (size_t)MIN((uint64_t)CACHE_CHUNK, n->io.size - off),
+		           off);
+		if (r < 0)
+			return r;
+		c->no = no + 1;
+	}
+	*ret = c->data;
+	return 0;
+}
+
 static int
 nbd_io_pread(struct fixup_io *io, void *buf, size_t len, uint64_t off)
 {
-	return nbd_io((struct io_nbd *)io, false, buf, len, off);
+	struct io_nbd *n = (struct io_nbd *)io;
+	uint8_t *p = buf;
+
+	if (len > CACHE_CHUNK)
+		return nbd_io(n, false, buf, len, off);
+	while (len > 0) {
+		uint64_t no = off / CACHE_CHUNK;
+		size_t in = (size_t)(off % CACHE_CHUNK);
+		size_t k = MIN(len, (size_t)CACHE_CHUNK - in);
+		const uint8_t *data;
+		int r = chunk_get(n, no, &data);
+
+		if (r < 0)
+			return r;
+		memcpy(p, data + in, k);
+		p += k;
+		off += k;
+		len -= k;
+	}
+	return 0;
 }
 
 static int
 nbd_io_pwrite(struct fixup_io *io, const void *buf, size_t len, uint64_t off)
 {
-	return nbd_io((struct io_nbd *)io, true, (void *)buf, len, off);
+	struct io_nbd *n = (struct io_nbd *)io;
+
+	for (uint64_t no = off / CACHE_CHUNK;
+	     n->cache && len > 0 && no <= (off + len - 1) / CACHE_CHUNK; no++) {
+		struct chunk *c = chunk_slot(n, no);
+
+		if (c->no == no + 1)
+			c->no = 0;
+	}
+	return nbd_io(n, true, (void *)buf, len, off);
 }
 
 static int
@@ -169,6 +249,9 @@ nbd_io_free(struct fixup_io *io)
 		(void)util_rm_rf(n->dir);
 	free(n->dir);
 	free(n->bounce);
+	for (size_t i = 0; n->cache && i < CACHE_SLOTS; i++)
+		free(n->cache[i].data);
+	free(n->cache);
 	free(n->name);
 	free(n);
 }

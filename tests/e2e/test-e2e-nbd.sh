@@ -9,7 +9,8 @@
 #    image byte for byte.
 #  - The qemu-nbd road's errors, each clear and with nothing written:
 #    qemu-nbd missing, a damaged qcow2 header, a vmdk whose extent file is
-#    missing, an image locked by another qemu (a running VM), a
+#    missing, an image locked by another qemu (a running VM), a qcow2
+#    whose backing format is not recorded (qemu would probe it), a
 #    streamOptimized vmdk (inspect and plan work, fix refuses).
 . "$(dirname "$0")/lib.sh"
 command -v nbdkit >/dev/null || skip "nbdkit missing"
@@ -133,6 +134,22 @@ for _ in $(seq 100); do [ -S lock.sock ] && break; sleep 0.05; done
 must_fail "image in use" "in use" q.qcow2
 kill "$holder"; wait "$holder" 2>/dev/null || true
 [ "$(sha q.qcow2)" = "$s" ] || fail "the locked image changed"
+
+# A qcow2 over a raw file whose header lost the backing format: qemu
+# would probe the backing file; refused with the command that records it.
+mkdir nofmt
+cp orig.img nofmt/base.raw
+qemu-img create -q -f qcow2 -b base.raw -F raw nofmt/d.qcow2
+python3 - nofmt/d.qcow2 <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    h = f.read(4096)
+    i = h.find(bytes.fromhex("e2792aca"))  # the backing format extension
+    assert i > 0
+    f.seek(i)
+    f.write(bytes.fromhex("0badf00d"))     # an extension qemu ignores
+PY
+must_fail "backing format missing" "qemu-img rebase -u -F FORMAT" nofmt/d.qcow2
 
 mkdir so
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized orig.img so/d.vmdk

@@ -4,7 +4,7 @@
 # real 19041 SYSTEM hive on a 256 MiB GPT image) on raw, and on the same
 # image as qcow2, vmdk (monolithicSparse) and vhdx through qemu-nbd, and on
 # the guestfs road (--backend guestfs, the qcow2 image).  Prints medians
-# over fresh copies and the ratios.  Goals: every format within 2x of raw,
+# over fresh copies (the formats in turn) and the ratios.  Goals: every format within 2x of raw,
 # and at least 100x faster than the guestfs road on the same image.
 # Usage: bench-formats.sh [RUNS [GUESTFS_RUNS]] (defaults 11 and 3; 0
 # guestfs runs skips that road).
@@ -35,37 +35,41 @@ qemu-img convert -f raw -O vhdx base.raw base.vhdx
 python3 - "$build/fixup/imgfix" "$runs" "$gruns" <<'PY'
 import json, os, shutil, statistics, subprocess, sys, time
 imgfix, runs, gruns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def run(fmt, n, extra=()):
-    times = []
-    for i in range(n):
-        img = "run." + fmt
-        for p in (img, img + ".imgfix"):
-            if os.path.isdir(p): shutil.rmtree(p)
-            elif os.path.exists(p): os.unlink(p)
-        subprocess.run(["cp", "--sparse=always", "base." + fmt, img], check=True)
-        os.sync()  # the copy's writeback is not the fix's cost
-        t0 = time.perf_counter()
-        p = subprocess.run([imgfix, "--quiet", "fix", "--json", *extra,
-                            "-r", "kvm-virtio", "-d", "store", img],
-                           stdout=subprocess.PIPE)
-        t = time.perf_counter() - t0
-        if p.returncode != 0:
-            sys.exit("fix failed on %s %s (exit %d)" % (fmt, extra, p.returncode))
-        j = json.loads(p.stdout)
-        want = "guestfs" if extra else "direct"
-        if j["road"] != want:
-            sys.exit("%s: took the %s road, not %s" % (fmt, j["road"], want))
-        times.append(t)
-    return times
+def run_once(fmt, extra=()):
+    img = "run." + fmt
+    for p in (img, img + ".imgfix"):
+        if os.path.isdir(p): shutil.rmtree(p)
+        elif os.path.exists(p): os.unlink(p)
+    subprocess.run(["cp", "--sparse=always", "base." + fmt, img], check=True)
+    os.sync()  # the copy's writeback is not the fix's cost
+    t0 = time.perf_counter()
+    p = subprocess.run([imgfix, "--quiet", "fix", "--json", *extra,
+                        "-r", "kvm-virtio", "-d", "store", img],
+                       stdout=subprocess.PIPE)
+    t = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit("fix failed on %s %s (exit %d)" % (fmt, extra, p.returncode))
+    j = json.loads(p.stdout)
+    want = "guestfs" if extra else "direct"
+    if j["road"] != want:
+        sys.exit("%s: took the %s road, not %s" % (fmt, j["road"], want))
+    return t
+fmts = ("raw", "qcow2", "vmdk", "vhdx")
+times = {f: [] for f in fmts}
+# Round robin, so that the machine's load changes weigh on every format
+# alike.
+for i in range(runs):
+    for f in fmts:
+        times[f].append(run_once(f))
 res = {}
-for fmt in ("raw", "qcow2", "vmdk", "vhdx"):
-    t = run(fmt, runs)
+for fmt in fmts:
+    t = times[fmt]
     res[fmt] = statistics.median(t)
     print("%-7s direct road:  median %7.1f ms over %d runs (min %.1f, max %.1f)"
           % (fmt, res[fmt] * 1000, runs, min(t) * 1000, max(t) * 1000))
 g = None
 if gruns > 0:
-    t = run("qcow2", gruns, ("--backend", "guestfs"))
+    t = [run_once("qcow2", ("--backend", "guestfs")) for i in range(gruns)]
     g = statistics.median(t)
     print("qcow2   guestfs road: median %7.1f ms over %d runs (min %.1f, max %.1f)"
           % (g * 1000, gruns, min(t) * 1000, max(t) * 1000))
