@@ -17,6 +17,7 @@
 #include "rules.h"
 #include "util.h"
 #include "image/volume.h"
+#include "windows/hive-logs.h"
 
 static void
 help(FILE *f)
@@ -76,6 +77,7 @@ read_updates(struct guest_ctx *g, char ***ret)
 	_cleanup_free_ char *p = NULL, *real = NULL, *tmp = NULL, *host = NULL;
 	_cleanup_strv_free_ char **names = NULL, **kbs = NULL;
 	_cleanup_(hive_freep) struct hive *h = NULL;
+	struct fixup_hive_copy hc = {0};
 	int r;
 
 	if (util_asprintf(&p, "%s/System32/config/SOFTWARE", g->systemroot) < 0)
@@ -90,9 +92,12 @@ read_updates(struct guest_ctx *g, char ***ret)
 			(void)util_rm_rf(tmp);
 			return -ENOMEM;
 		}
-		r = fixup_volume_copy_out(g->v, real, FIXUP_HIVE_MAX, host);
-		if (r >= 0)
+		r = fixup_hive_copy_out(g->v, real, FIXUP_HIVE_MAX, host, &hc);
+		if (r >= 0) {
+			fixup_hive_copy_log(&hc, "SOFTWARE", real);
+			fixup_hive_copy_done(&hc);
 			r = hive_open(host, 0, &h);
+		}
 		if (r >= 0)
 			r = pcache_read_installed_updates(h, &kbs);
 		(void)util_rm_rf(tmp);

@@ -6,13 +6,16 @@
  *   imgfix hive get    [--reg] HIVE KEY [VALUE]
  *   imgfix hive set    HIVE KEY VALUE TYPE [DATA...]
  *   imgfix hive diff   [--prefix P] [--exit-code] A B
+ *   imgfix hive recover HIVE -o OUT
  *
  * HIVE is a hive file on the host, or IMAGE:NAME (NAME = SYSTEM, SOFTWARE,
  * DRIVERS or BCD) for the hive inside a disk image or directory tree, read
- * through the volume layer (copied to a private temp dir first).  `set`
- * edits host files only: it commits to a temp file beside the hive and
- * renames it into place.  Changes inside images go through `imgfix fix`,
- * which journals them for rollback.
+ * through the volume layer (copied to a private temp dir first).  A dirty
+ * hive is read with its transaction logs (HIVE.LOG1/.LOG2/.LOG beside it)
+ * replayed into a private copy; `recover` writes that copy out.  `set` on
+ * a host file commits to a temp file beside the hive and renames it into
+ * place; on IMAGE:NAME it goes through the journalled apply of `imgfix
+ * fix`, which writes a dirty hive back recovered and clean.
  */
 #include <assert.h>
 #include <fcntl.h>
@@ -27,6 +30,7 @@
 #include "hive.h"
 #include "util.h"
 #include "image/volume.h"
+#include "windows/hive-logs.h"
 
 /* ---- opening HIVE or IMAGE:NAME ----------------------------------------- */
 
@@ -36,6 +40,8 @@ struct source {
 	char *tmpdir; /* private copy of an image's hive, removed at end */
 	char *name;   /* SYSTEM, SOFTWARE, ... (default prefix) */
 	struct hive *h;
+	bool replayed;    /* dirty: its logs were replayed into the copy */
+	bool unrecovered; /* dirty, logs not usable: warned already */
 };
 
 static void
@@ -120,6 +126,7 @@ copy_out_of_image(struct source *s, const char *image, const char *name)
 	layout = fixup_image_layout(img);
 	for (size_t i = 0; i < layout->n_parts; i++) {
 		_cleanup_free_ char *real = NULL;
+		struct fixup_hive_copy hc = {0};
 		struct fixup_volume *v;
 
 		if (!fixup_image_can_open(img, i))
@@ -144,7 +151,8 @@ copy_out_of_image(struct source *s, const char *image, const char *name)
 		s->file = util_path_join(s->tmpdir, name);
 		if (!s->file)
 			return log_error_errno(-ENOMEM, "Out of memory");
-		r = fixup_volume_copy_out(v, real, HIVE_MAX_FILE_SIZE, s->file);
+		r = fixup_hive_copy_out(v, real, HIVE_MAX_FILE_SIZE, s->file,
+		                        &hc);
 		if (r < 0) {
 			const char *d = fixup_error_detail();
 
@@ -157,6 +165,10 @@ copy_out_of_image(struct source *s, const char *image, const char *name)
 		}
 		log_info("Reading %s from %s of '%s'", real,
 		         fixup_volume_name(v), image);
+		fixup_hive_copy_log(&hc, name, real);
+		s->replayed = hc.rec.recovered;
+		s->unrecovered = hc.rec.dirty && !hc.rec.recovered;
+		fixup_hive_copy_done(&hc);
 		return 0;
 	}
 	return log_error_errno(last == FIXUP_E_NO_FILESYSTEM ? -ENOENT : last,
@@ -167,6 +179,73 @@ copy_out_of_image(struct source *s, const char *image, const char *name)
 	                               ? "Boot/BCD and EFI/Microsoft/Boot/BCD"
 	                               : "<systemroot>/System32/config/",
 	                       streq(name, "BCD") ? "" : name);
+}
+
+static int
+copy_file(const char *from, const char *to)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = util_read_file(from, HIVE_MAX_FILE_SIZE, &buf, &len);
+	return r < 0 ? r : util_write_file_atomic(to, buf, len);
+}
+
+/*
+ * A dirty hive file on the host with its logs beside it: the logs are
+ * replayed into a private copy (s->file), the file itself is not touched.
+ * Clean or without logs: s->file stays unset (the file is read).
+ */
+static int
+replay_host_file(struct source *s, const char *spec)
+{
+	_cleanup_strv_free_ char **logs = NULL;
+	struct hive_recovery rec = {0};
+	char hdr[512];
+	ssize_t n;
+	int fd, r;
+
+	fd = open(spec, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return 0; /* hive_open() says what is wrong */
+	n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n <= 0 || !hive_header_dirty(hdr, (size_t)n))
+		return 0;
+	r = hive_find_logs(spec, &logs);
+	if (r < 0)
+		return log_error_errno(r, "Out of memory");
+	if (!logs[0])
+		return 0;
+	r = util_mkdtemp("hive", &s->tmpdir);
+	if (r < 0)
+		return log_error_errno(r, "Failed to create a temp dir: %s",
+		                       strerror(-r));
+	s->file = util_path_join(s->tmpdir, s->name ? s->name : "hive");
+	if (!s->file)
+		return log_error_errno(-ENOMEM, "Out of memory");
+	r = copy_file(spec, s->file);
+	if (r >= 0)
+		r = hive_recover_file(s->file, logs, &rec);
+	if (r < 0)
+		return log_error_errno(r,
+		                       "Failed to read '%s' and its logs: %s",
+		                       spec, strerror(-r));
+	if (rec.recovered)
+		log_notice("Hive '%s' is dirty: replayed %s into a private "
+		           "copy (the files are unchanged).",
+		           spec, rec.logs);
+	else {
+		log_warning("Hive '%s' is dirty: %s. Showing its primary "
+		            "file as it is, without the changes only the logs "
+		            "hold.",
+		            spec, rec.problem);
+		s->unrecovered = true;
+	}
+	s->replayed = rec.recovered;
+	hive_recovery_done(&rec);
+	return 0;
 }
 
 /* Opens spec; returns an IMGFIX_EXIT_* code. */
@@ -195,9 +274,12 @@ source_open(struct source *s, const char *spec, bool write)
 	} else {
 		_cleanup_free_ char *copy = strdup(spec);
 
-		s->file = strdup(spec);
 		if (copy)
 			s->name = strdup(basename(copy));
+		if (!write && replay_host_file(s, spec) < 0)
+			return IMGFIX_EXIT_FAILURE;
+		if (!s->file)
+			s->file = strdup(spec);
 	}
 	if (!s->file || !s->name)
 		return log_error_errno(-ENOMEM, "Out of memory"),
@@ -214,15 +296,18 @@ source_open(struct source *s, const char *spec, bool write)
 		else
 			log_error_errno(r, "Failed to open hive '%s': %s", spec,
 			                strerror(-r));
+		if (r == -EUCLEAN)
+			log_error("Replay its logs into a clean copy first: "
+			          "imgfix hive recover '%s' -o FILE",
+			          spec);
 		return r == -EUCLEAN ? IMGFIX_EXIT_NOTHING
 		                     : IMGFIX_EXIT_FAILURE;
 	}
-	if (hive_is_dirty(s->h))
-		log_warning(
-		        "Hive '%s' is dirty: its newest changes are only in "
-		        "its .LOG1/.LOG2 files, which are not read; what is "
-		        "shown may be out of date.",
-		        spec);
+	if (hive_is_dirty(s->h) && !s->unrecovered)
+		log_warning("Hive '%s' is dirty and no transaction log "
+		            "(.LOG1/.LOG2/.LOG) was replayed: what is shown "
+		            "may be out of date.",
+		            spec);
 	return IMGFIX_EXIT_OK;
 }
 
@@ -476,7 +561,7 @@ out:
  */
 static int
 set_in_image(const char *image, const char *name, const struct hive_edits *l,
-             const char *backup)
+             const char *backup, char *const *force)
 {
 	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
 	_cleanup_free_ char *dflt = NULL, *real = NULL;
@@ -521,6 +606,22 @@ set_in_image(const char *image, const char *name, const struct hive_edits *l,
 		return r == -EUCLEAN ? IMGFIX_EXIT_NOTHING
 		                     : IMGFIX_EXIT_FAILURE;
 	}
+	for (size_t i = 0; i < p.n_problems; i++) {
+		const struct fixup_problem *pr = &p.problems[i];
+
+		if (!pr->blocking)
+			continue;
+		if (util_strv_contains(force, "all") ||
+		    (pr->origin && util_strv_contains(force, pr->origin))) {
+			log_warning("forced past: %s", pr->message);
+			continue;
+		}
+		log_error("%s", pr->message);
+		if (pr->hint)
+			log_error("%s", pr->hint);
+		fixup_plan_done(&p);
+		return IMGFIX_EXIT_NOTHING;
+	}
 	if (p.n_ops == 0) {
 		fixup_plan_done(&p);
 		log_notice("%s already holds that value: nothing to do.", name);
@@ -556,10 +657,17 @@ set_help(FILE *f)
 	           "A hive file is written to a temp file beside it and "
 	           "renamed into place.\nIMAGE:NAME is edited through the "
 	           "journal, like 'imgfix fix' (undo with\n'imgfix rollback'). "
-	           " A dirty hive is refused (exit 3).\n\n"
+	           " A dirty hive inside an image is recovered from its\n"
+	           "transaction logs and written back clean, its logs reset; "
+	           "when its logs\ncannot be replayed it is refused (exit 3) "
+	           "unless --force dirty-hive.\nA dirty hive file is refused "
+	           "(exit 3): see 'imgfix hive recover'.\n\n"
 	           "Options:\n"
 	           "      --backup DIR  journal for IMAGE:NAME (default "
 	           "IMAGE.imgfix)\n"
+	           "      --force WHAT  IMAGE:NAME: go ahead despite a "
+	           "blocking problem\n"
+	           "                    (dirty-hive, or all)\n"
 	           "  -h, --help        this help\n");
 }
 
@@ -691,9 +799,11 @@ hive_set(int argc, char **argv)
 {
 	static const struct option options[] = {
 	        {"backup", required_argument, NULL, 'b'},
+	        {"force", required_argument, NULL, 'f'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
+	_cleanup_strv_free_ char **force = NULL;
 	_cleanup_free_ char *image = NULL;
 	const char *backup = NULL, *name = NULL;
 	struct hive_edits l = {0};
@@ -705,6 +815,12 @@ hive_set(int argc, char **argv)
 		switch (c) {
 		case 'b':
 			backup = optarg;
+			break;
+		case 'f':
+			if (util_strv_push(&force, optarg) < 0)
+				return log_error_errno(-ENOMEM,
+				                       "Out of memory"),
+				       IMGFIX_EXIT_FAILURE;
 			break;
 		case 'h':
 			set_help(stdout);
@@ -736,7 +852,7 @@ hive_set(int argc, char **argv)
 	}
 	r = split_image_spec(argv[optind], &image, &name);
 	if (r > 0) {
-		ret = set_in_image(image, name, &l, backup);
+		ret = set_in_image(image, name, &l, backup, force);
 		goto out;
 	}
 	ret = source_open(&s, argv[optind], true);
@@ -824,6 +940,120 @@ out:
 	return ret;
 }
 
+/* ---- recover ------------------------------------------------------------ */
+
+static void
+recover_help(FILE *f)
+{
+	fprintf(f, "Usage: imgfix hive recover HIVE -o OUT\n\n"
+	           "Writes the hive with its transaction logs replayed, as "
+	           "Windows replays\nthem when it loads a dirty hive, to OUT "
+	           "(a new file): a clean hive\n(equal sequence numbers, "
+	           "valid checksum).  The logs are HIVE.LOG1,\nHIVE.LOG2 and "
+	           "HIVE.LOG beside a hive file (any letter case), or beside\n"
+	           "the hive inside IMAGE:NAME (read-only).  A clean hive is "
+	           "copied as it\nis.  A dirty hive whose logs cannot be "
+	           "replayed is an error naming\neach log and why; OUT is not "
+	           "written then.\n\n"
+	           "Options:\n"
+	           "  -o, --output OUT  the file to write\n"
+	           "  -h, --help        this help\n");
+}
+
+static int
+hive_recover_cmd(int argc, char **argv)
+{
+	static const struct option options[] = {
+	        {"help", no_argument, NULL, 'h'},
+	        {"output", required_argument, NULL, 'o'},
+	        {NULL, 0, NULL, 0},
+	};
+	_cleanup_free_ char *image = NULL;
+	_cleanup_strv_free_ char **logs = NULL;
+	_cleanup_(hive_freep) struct hive *h = NULL;
+	struct hive_recovery rec = {0};
+	const char *out = NULL, *name = NULL;
+	struct source s = {0};
+	struct stat st;
+	int c, r, ret = IMGFIX_EXIT_FAILURE;
+
+	while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			recover_help(stdout);
+			return IMGFIX_EXIT_OK;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			recover_help(stderr);
+			return IMGFIX_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1 || !out) {
+		recover_help(stderr);
+		return IMGFIX_EXIT_USAGE;
+	}
+	if (lstat(out, &st) == 0) {
+		log_error("'%s' exists: imgfix hive recover writes a new file.",
+		          out);
+		return IMGFIX_EXIT_FAILURE;
+	}
+	r = split_image_spec(argv[optind], &image, &name);
+	if (r < 0)
+		return IMGFIX_EXIT_FAILURE;
+	if (r > 0) {
+		/* copied out with its logs replayed (or a warning) */
+		if (copy_out_of_image(&s, image, name) < 0)
+			goto out;
+		if (s.unrecovered) {
+			log_error("%s of '%s' cannot be recovered: nothing "
+			          "written.",
+			          name, image);
+			goto out;
+		}
+		r = copy_file(s.file, out);
+	} else {
+		r = hive_find_logs(argv[optind], &logs);
+		if (r >= 0)
+			r = copy_file(argv[optind], out);
+		if (r >= 0)
+			r = hive_recover_file(out, logs, &rec);
+		if (r >= 0 && rec.dirty && !rec.recovered) {
+			(void)unlink(out);
+			log_error("Hive '%s' is dirty and cannot be recovered: "
+			          "%s. Nothing written.",
+			          argv[optind], rec.problem);
+			goto out;
+		}
+		if (r >= 0 && rec.recovered)
+			log_notice("Replayed %s: %s is clean (sequence number "
+			           "%u).",
+			           rec.logs, out, rec.seq);
+		else if (r >= 0)
+			log_notice("Hive '%s' is clean: copied as it is.",
+			           argv[optind]);
+	}
+	if (r < 0) {
+		(void)unlink(out);
+		log_error_errno(r, "Failed to write '%s': %s", out,
+		                strerror(-r));
+		goto out;
+	}
+	/* what was written must open */
+	r = hive_open(out, 0, &h);
+	if (r < 0) {
+		log_error_errno(r, "The recovered hive '%s' does not open: %s",
+		                out, strerror(-r));
+		goto out;
+	}
+	ret = IMGFIX_EXIT_OK;
+out:
+	hive_recovery_done(&rec);
+	source_done(&s);
+	return ret;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 static void
@@ -836,10 +1066,13 @@ hive_help(FILE *f)
 	        "  set HIVE KEY VALUE TYPE [DATA...]   set a value (host "
 	        "file)\n"
 	        "  diff [--prefix P] [--exit-code] A B changes A -> B as "
-	        ".reg text\n\n"
+	        ".reg text\n"
+	        "  recover HIVE -o OUT                 replay the "
+	        "transaction logs\n\n"
 	        "HIVE is a hive file, or IMAGE:NAME with NAME one of "
-	        "SYSTEM, SOFTWARE,\nDRIVERS, BCD (read-only).  See "
-	        "'imgfix hive COMMAND --help'.\n");
+	        "SYSTEM, SOFTWARE,\nDRIVERS, BCD (read-only).  A dirty hive "
+	        "is read with its transaction\nlogs (.LOG1/.LOG2/.LOG beside "
+	        "it) replayed.  See 'imgfix hive COMMAND --help'.\n");
 }
 
 int
@@ -849,9 +1082,8 @@ cmd_hive(int argc, char **argv)
 		const char *name;
 		int (*run)(int argc, char **argv);
 	} sub[] = {
-	        {"diff", hive_diff_cmd},
-	        {"export", hive_export},
-	        {"get", hive_get},
+	        {"diff", hive_diff_cmd}, {"export", hive_export},
+	        {"get", hive_get},       {"recover", hive_recover_cmd},
 	        {"set", hive_set},
 	};
 

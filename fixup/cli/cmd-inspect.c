@@ -50,6 +50,10 @@ print_summary(const struct fixup_guest *g, size_t n)
 				services++;
 				continue;
 			}
+			/* the replay's details: -v */
+			if (streq(key, "windows.hive_logs") &&
+			    imgfix_globals.verbose == 0)
+				continue;
 			printf("  %-26s %s\n", key, util_strmap_value(f, k));
 		}
 		if (services)

@@ -17,7 +17,11 @@
  *   windows.systemroot ("\Windows", real case)  windows.control_set
  *   ("ControlSet001")  windows.hal (first HardwareID of Enum\Root\ACPI_HAL
  *   or PCI_HAL \0000, lower case)  windows.driver_database (true|false)
- *   windows.hive_dirty (true|false)  windows.boot_driver (see
+ *   windows.hive_dirty (true|false: the SYSTEM primary file in the guest
+ *   is dirty)  windows.hive_recovered (true|false, only when dirty: its
+ *   transaction logs were replayed into the copy every fact comes from)
+ *   windows.hive_logs (when recovered: which logs, how many entries)
+ *   windows.boot_driver (see
  *   inspect-windows.c for the heuristic)  source.platform
  *   (vmware|virtualbox|xen|parallels|hyperv|physical)
  *   service.<Name>.start for every service key of the control set (the

@@ -13,6 +13,7 @@
 #include "engine/plan-internal.h"
 #include "rules.h"
 #include "image/volume.h"
+#include "windows/hive-logs.h"
 
 extern char **environ;
 
@@ -26,6 +27,8 @@ op_done(struct fixup_op *op)
 	hive_edits_done(&op->edits);
 	free(op->hive_tmp);
 	free(op->hive_before);
+	util_strv_free(op->hive_logs);
+	free(op->hive_problem);
 	free(op->source);
 	free(op->data);
 	free(op->old);
@@ -263,8 +266,9 @@ fixup_plan_hive_op_from(struct fixup_plan *p, struct fixup_volume *v,
                         struct fixup_op **ret)
 {
 	_cleanup_free_ char *before = NULL, *after = NULL;
+	struct fixup_hive_copy hc = {0};
 	struct fixup_op *op;
-	int r;
+	int r, dirty;
 
 	for (size_t i = 0; i < p->n_ops; i++)
 		if (p->ops[i].kind == FIXUP_OP_HIVE && p->ops[i].vol == v &&
@@ -287,19 +291,43 @@ fixup_plan_hive_op_from(struct fixup_plan *p, struct fixup_volume *v,
 	    util_asprintf(&after, "%s/%s.%zu.new", p->tmpdir, hive_name,
 	                  p->n_ops) < 0)
 		return -ENOMEM;
-	r = host_copy ? link_or_copy(host_copy, before)
-	              : fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, before);
+	/* A dirty primary: fetched with its logs replayed (inspection's
+	 * copy is that too, but the plan needs to know the logs). */
+	dirty = fixup_hive_guest_dirty(v, path);
+	if (dirty < 0)
+		return dirty;
+	if (dirty)
+		r = fixup_hive_copy_out(v, path, FIXUP_MAX_HIVE_FILE, before,
+		                        &hc);
+	else if (host_copy)
+		r = link_or_copy(host_copy, before);
+	else
+		r = fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, before);
 	if (r < 0)
 		return r;
 	r = fixup_plan_add_op(p, FIXUP_OP_HIVE, path, origin, &op);
-	if (r < 0)
+	if (r < 0) {
+		fixup_hive_copy_done(&hc);
 		return r;
+	}
 	op->vol = v;
 	op->hive_before = TAKE_PTR(before);
 	op->hive_tmp = TAKE_PTR(after);
 	op->hive_name = strdup(hive_name);
-	if (!op->hive_name ||
-	    util_asprintf(&op->summary, "edit registry hive %s", hive_name) < 0)
+	op->hive_dirty = dirty;
+	op->hive_recovered = hc.rec.recovered;
+	op->hive_logs = TAKE_PTR(hc.guest_logs);
+	op->hive_problem = TAKE_PTR(hc.rec.problem);
+	r = !op->hive_name ? -ENOMEM
+	    : op->hive_recovered
+	            ? util_asprintf(&op->summary,
+	                            "edit registry hive %s (dirty: recovered "
+	                            "from %s, written back clean)",
+	                            hive_name, hc.rec.logs)
+	            : util_asprintf(&op->summary, "edit registry hive %s",
+	                            hive_name);
+	fixup_hive_copy_done(&hc);
+	if (r < 0)
 		return -ENOMEM;
 	*ret = op;
 	return 0;
@@ -396,34 +424,102 @@ edit_is_noop(struct hive *h, const struct hive_edit *e)
 	return false;
 }
 
+/*
+ * A hive op whose guest primary was dirty: one write op per non-empty
+ * transaction log beside it, resetting it (windows/hive-logs.h), added
+ * after every op of the plan: a crash between the primary and its logs
+ * leaves a clean primary, which Windows loads without looking at the logs.
+ */
+static int
+plan_log_resets(struct fixup_plan *p, size_t i)
+{
+	/* p->ops moves as ops are added: copy what is needed first */
+	_cleanup_strv_free_ char **logs = util_strv_copy(p->ops[i].hive_logs);
+	_cleanup_free_ char *origin = NULL, *name = NULL, *primary = NULL;
+	struct fixup_volume *v = p->ops[i].vol;
+	int r;
+
+	name = strdup(p->ops[i].hive_name);
+	primary = strdup(p->ops[i].hive_tmp);
+	if (!logs || !name || !primary ||
+	    (p->ops[i].origin && !(origin = strdup(p->ops[i].origin))))
+		return -ENOMEM;
+	STRV_FOREACH (l, logs) {
+		struct fixup_hive_log_reset reset = {0};
+		struct fixup_op *op;
+
+		r = fixup_hive_log_reset(v, *l, primary, &reset);
+		if (r <= 0)
+			return r;
+		r = fixup_plan_add_op(p, FIXUP_OP_WRITE_FILE, *l, origin, &op);
+		if (r < 0) {
+			free(reset.old);
+			free(reset.data);
+			return r;
+		}
+		op->vol = v;
+		op->existed = true;
+		op->old = reset.old;
+		op->old_len = reset.old_len;
+		op->data = reset.data;
+		op->len = reset.len;
+		if (util_asprintf(&op->summary,
+		                  "reset transaction log of the %s hive: "
+		                  "nothing left to replay over the recovered "
+		                  "primary",
+		                  name) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Applies every hive op's edits to a private copy: validates them and
  * gives the diff.  A failing edit is a real error naming the rule. */
 static int
 finalize_hives(struct fixup_plan *p)
 {
-	for (size_t i = 0; i < p->n_ops; i++) {
+	size_t n = p->n_ops;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
 		struct fixup_op *op = &p->ops[i];
 		_cleanup_(hive_freep) struct hive *h = NULL;
+		unsigned flags = HIVE_OPEN_WRITE;
 		size_t failed = 0;
-		int r;
 
 		if (op->kind != FIXUP_OP_HIVE || op->edits.n == 0)
 			continue;
-		r = hive_open(op->hive_before, HIVE_OPEN_WRITE, &h);
+		if (op->hive_dirty && !op->hive_recovered) {
+			/* built anyway: --force dirty-hive may allow it */
+			flags |= HIVE_OPEN_DIRTY_OK;
+			r = fixup_plan_add_problem(
+			        p, FIXUP_PROBLEM_DIRTY_HIVE, true,
+			        "Copy the hive's .LOG1/.LOG2 files from the "
+			        "source machine, or boot the guest and shut it "
+			        "down cleanly; "
+			        "--force " FIXUP_PROBLEM_DIRTY_HIVE
+			        " writes the primary file as it is.",
+			        "The %s hive %s is dirty: %s. Writing it would "
+			        "keep only what its primary file holds: every "
+			        "registry change Windows made after its last "
+			        "flush to that file (drivers, services and "
+			        "settings installed or changed since) would be "
+			        "lost for good, and its logs reset.",
+			        op->hive_name, op->path,
+			        op->hive_problem ? op->hive_problem
+			                         : "none found");
+			if (r < 0)
+				return r;
+		}
+		r = hive_open(op->hive_before, flags, &h);
 		if (r < 0)
 			return log_error_errno(r,
 			                       "Failed to open the %s hive of "
-			                       "the guest (%s) for writing: %s",
-			                       op->hive_name, op->path,
-			                       r == -EUCLEAN
-			                               ? "the hive is dirty "
-			                                 "(changes only in "
-			                                 ".LOG1/.LOG2); boot "
-			                                 "the guest and shut "
-			                                 "it down cleanly first"
-			                               : "%m");
-		/* Edits that change nothing (a second fix): no op at all. */
-		op->noop = true;
+			                       "the guest (%s) for writing: %m",
+			                       op->hive_name, op->path);
+		/* Edits that change nothing (a second fix): no op at all.  A
+		 * dirty primary is always written back, clean. */
+		op->noop = !op->hive_dirty;
 		for (size_t e = 0; op->noop && e < op->edits.n; e++)
 			op->noop = edit_is_noop(h, &op->edits.v[e]);
 		if (op->noop)
@@ -444,6 +540,12 @@ finalize_hives(struct fixup_plan *p)
 			return log_error_errno(r, "Failed to write hive %s: %m",
 			                       op->hive_tmp);
 	}
+	/* after every other op: the primary is written before its logs */
+	for (size_t i = 0; i < n; i++)
+		if (p->ops[i].kind == FIXUP_OP_HIVE && p->ops[i].hive_dirty &&
+		    p->ops[i].edits.n > 0 && !p->ops[i].noop &&
+		    (r = plan_log_resets(p, i)) < 0)
+			return r;
 	return 0;
 }
 

@@ -51,6 +51,12 @@ struct fixup_op {
 	char *hive_tmp;    /* private copy with the edits applied */
 	char *hive_before; /* private copy of the original */
 	bool noop;         /* finalize found that no edit changes anything */
+	/* The guest's primary file was dirty (windows/hive-logs.h): written
+	 * back clean, its logs reset by ops added at the end of the plan.
+	 * Not recovered: writing needs --force dirty-hive. */
+	bool hive_dirty, hive_recovered;
+	char **hive_logs;   /* guest paths of its non-empty transaction logs */
+	char *hive_problem; /* dirty, not recovered: why */
 	/* PUT_FILE */
 	char *source; /* host path */
 	/* WRITE_FILE / BOOT_BYTES: new bytes; WRITE_FILE also old bytes */

@@ -26,6 +26,7 @@
 #include "engine/inspect.h"
 #include "util.h"
 #include "image/volume.h"
+#include "windows/hive-logs.h"
 
 #define PE_HEADER_READ 4096u
 #define ENUM_MAX_DEVICES 100000u
@@ -133,12 +134,15 @@ find_systemroot(struct win_ctx *c)
 	return 0;
 }
 
-/* Copies <sysroot>/System32/config/<name> out and opens it read-only;
- * -ENOENT when the file is absent. */
+/* Copies <sysroot>/System32/config/<name> out with its transaction logs,
+ * replays them into the copy and opens it read-only; -ENOENT when the file
+ * is absent.  A dirty hive whose logs cannot be used is read as it is,
+ * with a warning naming it and why; the SYSTEM hive's state is in facts. */
 static int
 open_hive(struct win_ctx *c, const char *name, struct hive **ret)
 {
 	_cleanup_free_ char *p = NULL, *real = NULL, *host = NULL;
+	struct fixup_hive_copy hc = {0};
 	int r;
 
 	if (util_asprintf(&p, "%s/System32/config/%s", c->sysroot, name) < 0)
@@ -149,7 +153,7 @@ open_hive(struct win_ctx *c, const char *name, struct hive **ret)
 	host = util_path_join(c->tmpdir, name);
 	if (!host)
 		return -ENOMEM;
-	r = fixup_volume_copy_out(c->v, real, FIXUP_HIVE_MAX, host);
+	r = fixup_hive_copy_out(c->v, real, FIXUP_HIVE_MAX, host, &hc);
 	if (r == -EFBIG)
 		return fixup_set_error(
 		        r, "%s: %s: hive %s is larger than %u MiB",
@@ -160,6 +164,27 @@ open_hive(struct win_ctx *c, const char *name, struct hive **ret)
 		        r, "%s: %s: cannot read hive %s: %s",
 		        fixup_image_path(fixup_volume_image(c->v)),
 		        fixup_volume_name(c->v), real, strerror(-r));
+	r = 0;
+	if (hc.rec.dirty && !hc.rec.recovered)
+		r = warn(
+		        c,
+		        "%s hive %s is dirty: %s. Read as it is, without the "
+		        "changes only its logs hold; a fix that edits it needs "
+		        "--force " FIXUP_PROBLEM_DIRTY_HIVE,
+		        name, real, hc.rec.problem);
+	if (r >= 0 && streq(name, "SYSTEM")) {
+		/* the primary in the guest; recovered: the logs replayed */
+		r = set_fact(c, "windows.hive_dirty",
+		             hc.rec.dirty ? "true" : "false");
+		if (r >= 0 && hc.rec.dirty)
+			r = set_fact(c, "windows.hive_recovered",
+			             hc.rec.recovered ? "true" : "false");
+		if (r >= 0 && hc.rec.recovered)
+			r = set_fact(c, "windows.hive_logs", hc.rec.logs);
+	}
+	fixup_hive_copy_done(&hc);
+	if (r < 0)
+		return r;
 	r = hive_open(host, 0, ret);
 	if (r < 0)
 		return fixup_set_error(
@@ -692,8 +717,6 @@ fixup_inspect_windows(struct fixup_volume *v, struct fixup_guest *g)
 	    (r = set_fact(&c, "os.distro", "windows")) < 0 ||
 	    (r = set_fact(&c, "windows.systemroot", sr)) < 0 ||
 	    (r = set_fact(&c, "windows.control_set", c.cs)) < 0 ||
-	    (r = set_fact(&c, "windows.hive_dirty",
-	                  hive_is_dirty(c.system) ? "true" : "false")) < 0 ||
 	    (r = set_fact(&c, "windows.driver_database",
 	                  hive_key_exists(c.system, "DriverDatabase") == 0
 	                          ? "true"

@@ -826,18 +826,9 @@ fixup_plan_build_windows(const struct fixup_plan_input *in,
 		return r;
 	}
 	util_log_phase("plan: SYSTEM hive");
-	if (streq_ptr(fact(&w, "windows.hive_dirty"), "true")) {
-		/* Nothing can be planned on a hive whose newest state is
-		 * not in the file. */
-		r = fixup_plan_add_problem(
-		        p, NULL, true,
-		        "boot the guest and shut it down cleanly "
-		        "(no Fast Startup), then retry",
-		        "the SYSTEM hive is dirty: its newest "
-		        "changes are only in SYSTEM.LOG1/.LOG2");
-		win_ctx_done(&w);
-		return r;
-	}
+	/* A dirty SYSTEM hive: inspection replayed its logs into the copy
+	 * read here; when they could not be, finalize blocks the write of
+	 * the hive (--force dirty-hive, windows/hive-logs.h). */
 
 	/* Injections first: disabling the old boot driver needs to know
 	 * whether its replacement is in place. */

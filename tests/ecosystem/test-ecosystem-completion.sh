@@ -97,7 +97,7 @@ expect_not "imgfix " --verbose
 
 # Subcommands.
 expect_only "imgfix drivers " scan select
-expect_only "imgfix hive " diff export get set
+expect_only "imgfix hive " diff export get recover set
 expect "imgfix rules " validate eval
 expect_only "imgfix patchcache " add list verify
 expect_not "imgfix inspect " scan

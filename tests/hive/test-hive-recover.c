@@ -721,3 +721,44 @@ TEST(marvin32_known_answer)
 	          util_le64(l1.data + HIVE_LOG_SECTOR + 32));
 	free(l1.data);
 }
+
+TEST(cli_recover_writes_the_recovered_hive)
+{
+	const char *imgfix = tests_build_exe("fixup/imgfix");
+	_cleanup_free_ char *dir = case_dir("cli"), *out = NULL, *cmd = NULL;
+	struct blob want = slurp(recovered()), got, log_after;
+	struct inputs in;
+
+	load(&in);
+	free(put(dir, "SYSTEM", in.p.data, in.p.len));
+	free(put(dir, "SYSTEM.LOG1", in.l1.data, in.l1.len));
+	free(put(dir, "SYSTEM.LOG2", in.l2.data, in.l2.len));
+	out = util_path_join(dir, "clean");
+	ASSERT_OK(util_asprintf(&cmd, "'%s' hive recover '%s/SYSTEM' -o '%s'",
+	                        imgfix, dir, out));
+	ASSERT_EQ(hive_test_run(cmd), 0);
+	/* what hive_recover_file() gives: dumped equal to yarp's above */
+	got = slurp(out);
+	ASSERT_EQ(got.len, want.len);
+	ASSERT_MEMEQ(got.data, want.data, want.len);
+	assert_clean_header(out, LAST_SEQ, RECOVERED_HBINS);
+	free(got.data);
+	/* the inputs are untouched */
+	{
+		_cleanup_free_ char *p = util_path_join(dir, "SYSTEM"),
+		                    *l = util_path_join(dir, "SYSTEM.LOG2");
+
+		got = slurp(p);
+		log_after = slurp(l);
+	}
+	ASSERT_EQ(got.len, in.p.len);
+	ASSERT_MEMEQ(got.data, in.p.data, in.p.len);
+	ASSERT_EQ(log_after.len, in.l2.len);
+	ASSERT_MEMEQ(log_after.data, in.l2.data, in.l2.len);
+	/* an existing OUT is not overwritten */
+	ASSERT_EQ(hive_test_run(cmd), 1);
+	free(got.data);
+	free(log_after.data);
+	free(want.data);
+	unload(&in);
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hives and their transaction logs in a guest (see hive-logs.h): copying a
+ * hive out with its logs and replaying them into the private copy, and the
+ * write ops that reset the logs when a fix writes the recovered hive back.
+ *
+ * Why reset the logs after writing: the primary imgfix writes is clean
+ * (equal sequence numbers, valid checksum), and Windows ignores the logs
+ * of a clean primary at load.  But the old entries would still sit in the
+ * logs, with sequence numbers that a later crash of Windows' own (a dirty
+ * primary again) could make look like candidates to a recovery tool or a
+ * future kernel.  After a successful flush Windows starts each log anew: a
+ * base block copy with the current sequence number, entries from offset
+ * 512.  imgfix leaves each log in that state, with no entry at all and the
+ * rest of the file zeroed (hive_log_reset()), so nothing in it can ever be
+ * replayed over the fix.  A log that is empty (0 bytes, the usual third
+ * .LOG file) is left alone.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/volume.h"
+#include "util.h"
+#include "windows/hive-logs.h"
+
+static const char *const log_suffixes[] = {".LOG1", ".LOG2", ".LOG"};
+
+void
+fixup_hive_copy_done(struct fixup_hive_copy *c)
+{
+	hive_recovery_done(&c->rec);
+	util_strv_free(c->guest_logs);
+	c->guest_logs = NULL;
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+int
+fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
+                    const char *host_path, struct fixup_hive_copy *ret)
+{
+	struct fixup_hive_copy c = {0};
+	_cleanup_strv_free_ char **host_logs = NULL;
+	_cleanup_free_ char *logdir = NULL, *unread = NULL;
+	int r;
+
+	r = fixup_volume_copy_out(v, path, max, host_path);
+	if (r < 0)
+		return r;
+	if (util_asprintf(&logdir, "%s.logs", host_path) < 0)
+		return -ENOMEM;
+	host_logs = calloc(1, sizeof(char *));
+	if (!host_logs)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(log_suffixes); i++) {
+		_cleanup_free_ char *want = NULL, *real = NULL, *host = NULL;
+		struct fixup_stat st;
+
+		if (util_asprintf(&want, "%s%s", path, log_suffixes[i]) < 0)
+			return -ENOMEM;
+		if (fixup_volume_lookup(v, want, &real) < 0 ||
+		    fixup_volume_stat(v, real, &st) < 0 || st.is_dir)
+			continue;
+		/* the suffix lookup is case-insensitive: .LOG matches no
+		 * .LOG1, but one file must not count twice */
+		if (util_strv_contains(c.guest_logs, real))
+			continue;
+		r = util_mkdir_p(logdir);
+		if (r < 0)
+			goto fail;
+		host = util_path_join(logdir, base_name(real));
+		if (!host) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		r = fixup_volume_copy_out(v, real, FIXUP_HIVE_LOG_MAX, host);
+		if (r < 0) {
+			/* named below: the hive stays readable */
+			if (util_asprintf(
+			            &unread, "%s%s%s: cannot be read (%s)",
+			            unread ? unread : "", unread ? "; " : "",
+			            base_name(real), strerror(-r)) < 0) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			continue;
+		}
+		if ((r = util_strv_push(&host_logs, host)) < 0 ||
+		    (st.size > 0 &&
+		     (r = util_strv_push(&c.guest_logs, real)) < 0))
+			goto fail;
+	}
+	r = hive_recover_file(host_path, host_logs, &c.rec);
+	if (r < 0)
+		goto fail;
+	if (unread && c.rec.dirty) {
+		char **s = c.rec.problem ? &c.rec.problem : &c.rec.detail;
+		char *n;
+
+		if (util_asprintf(&n, "%s%s%s", *s ? *s : "", *s ? "; " : "",
+		                  unread) < 0) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		free(*s);
+		*s = n;
+	}
+	(void)util_rm_rf(logdir);
+	if (ret)
+		*ret = c;
+	else
+		fixup_hive_copy_done(&c);
+	return 0;
+fail:
+	(void)util_rm_rf(logdir);
+	fixup_hive_copy_done(&c);
+	return r;
+}
+
+void
+fixup_hive_copy_log(const struct fixup_hive_copy *c, const char *what,
+                    const char *path)
+{
+	if (c->rec.recovered)
+		log_info("%s hive %s was dirty: replayed %s into the copy "
+		         "imgfix reads",
+		         what, path, c->rec.logs);
+	else if (c->rec.dirty)
+		log_warning("%s hive %s is dirty: %s. Reading its primary file "
+		            "as it is, without the changes only the logs hold.",
+		            what, path, c->rec.problem);
+}
+
+int
+fixup_hive_guest_dirty(struct fixup_volume *v, const char *path)
+{
+	uint8_t hdr[512];
+	size_t n;
+	int r;
+
+	r = fixup_volume_read_at(v, path, 0, hdr, sizeof(hdr), &n);
+	if (r < 0)
+		return r;
+	return hive_header_dirty(hdr, n) ? 1 : 0;
+}
+
+int
+fixup_hive_log_reset(struct fixup_volume *v, const char *log,
+                     const char *primary, struct fixup_hive_log_reset *ret)
+{
+	_cleanup_free_ char *old = NULL;
+	_cleanup_free_ uint8_t *data = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t old_len, len;
+	char hdr[512];
+	uint8_t *d;
+	ssize_t hdr_len;
+	int r;
+
+	/* only its first sector goes into the logs */
+	fd = open(primary, O_RDONLY | O_CLOEXEC);
+	hdr_len = fd < 0 ? -1 : pread(fd, hdr, sizeof(hdr), 0);
+	if (hdr_len < 0)
+		return log_error_errno(-errno, "Failed to read %s: %m",
+		                       primary);
+	r = fixup_volume_read_file(v, log, FIXUP_HIVE_LOG_MAX, &old, &old_len);
+	if (r < 0)
+		return log_error_errno(r,
+		                       "Failed to read the transaction log "
+		                       "%s: %m",
+		                       log);
+	r = hive_log_reset(hdr, (size_t)hdr_len, old, old_len, &data, &len);
+	if (r < 0)
+		return log_error_errno(r,
+		                       "Failed to build the reset of "
+		                       "transaction log %s: %m",
+		                       log);
+	if (len == old_len && memcmp(data, old, len) == 0)
+		return 0;
+	/* NUL-terminated like every WRITE_FILE op's data */
+	d = realloc(data, len + 1);
+	if (!d)
+		return -ENOMEM;
+	data = NULL;
+	d[len] = 0;
+	*ret = (struct fixup_hive_log_reset){
+	        .old = (uint8_t *)TAKE_PTR(old),
+	        .old_len = old_len,
+	        .data = d,
+	        .len = len,
+	};
+	return 1;
+}
