@@ -4,16 +4,20 @@
  * nothing changed, one changed INF parsed again alone, an entry whose INF
  * changed size or mtime never used, a truncated, damaged or foreign cache
  * file rebuilt with a notice, a read-only store cached under
- * $XDG_CACHE_HOME, and the catalog and selection the same with and without
- * the cache.
+ * $XDG_CACHE_HOME, an ISO store cached under its identity, the catalog and
+ * selection the same with and without the cache, and the scan's progress.
  */
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "drivers.h"
 #include "tests.h"
 
 #define N_INFS 6
+
+extern char **environ;
 
 static const char inf_fmt[] =
         "[Version]\r\n"
@@ -453,4 +457,67 @@ TEST(selection_reads_the_inf_not_the_cache)
 	write_text(inf, text);
 	ASSERT_OK(drivers_select(s, &q, &sel));
 	ASSERT_STREQ(sel.install.services[0].name, "new1");
+}
+
+static int
+run(char **argv)
+{
+	pid_t pid;
+	int st;
+
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+		return -1;
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(iso_store_cached_under_its_identity)
+{
+	_cleanup_free_ char *src = make_store("isosrc"), *xdg = NULL,
+	                    *iso = util_path_join(tests_tmpdir(), "c.iso");
+	char *argv[] = {"bsdtar", "--format", "iso9660", "-cf", iso,
+	                "-C",     src,        ".",       NULL};
+	_cleanup_(drivers_store_freep) struct drivers_store *none = NULL,
+	                                                    *a = NULL,
+	                                                    *b = NULL,
+	                                                    *c = NULL;
+
+	if (run(argv) != 0) {
+		fprintf(stderr, "SKIP: bsdtar cannot write an ISO image\n");
+		return;
+	}
+	xdg = util_path_join(tests_tmpdir(), "xdg-iso");
+	ASSERT_TRUE(setenv("XDG_CACHE_HOME", xdg, 1) == 0);
+	none = scan(iso, false, NULL);
+	a = scan(iso, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(a), N_INFS);
+	b = scan(iso, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(b), 0);
+	assert_same_catalog(none, b);
+	/* another ISO at the same path: another identity */
+	bump_mtime(iso, 60);
+	c = scan(iso, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(c), N_INFS);
+	ASSERT_TRUE(unsetenv("XDG_CACHE_HOME") == 0);
+}
+
+TEST(scan_reports_progress)
+{
+	_cleanup_free_ char *store = make_store("progress"), *out = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	char want[64];
+
+	ASSERT_NOT_NULL(f);
+	util_progress_configure(&(struct util_progress_config){
+	        .mode = UTIL_PROGRESS_MACHINE, .machine = f});
+	s = scan(store, false, NULL);
+	util_progress_configure(&(struct util_progress_config){0});
+	ASSERT_TRUE(fclose(f) == 0);
+	snprintf(want, sizeof(want), "progress:Scanning_driver_store:%d/%d\n",
+	         N_INFS, N_INFS);
+	if (!strstr(out, want))
+		TEST_FAIL("no \"%s\" in \"%s\"", want, out);
 }
