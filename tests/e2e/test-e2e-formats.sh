@@ -212,5 +212,20 @@ while [ $running -gt 0 ]; do
 	running=$((running - 1))
 done
 [ $failed -eq 0 ] || fail "$failed of $n format cases failed"
+
+# imgfix batch takes the same road: a qcow2 and a vmdk in one manifest.
+if [[ " $profiles " == *" win10 "* ]]; then
+	qemu-img convert -f raw -O qcow2 win10-vmware.img b1.qcow2
+	qemu-img convert -f raw -O vmdk win10-vmware.img b2.vmdk
+	printf -- '-r kvm-virtio -r remove-foreign-tools -d store\nb1.qcow2\nb2.vmdk\n' \
+		>wave.txt
+	"$imgfix" --quiet batch -j 2 --report-dir wave wave.txt ||
+		fail "batch of container formats failed"
+	for r in wave/001-b1.qcow2.json:qcow2 wave/002-b2.vmdk.json:vmdk; do
+		[ "$(json_get "${r%:*}" 'j["status"] + " " + j["road"] + " " + j["image_format"]')" = "fixed direct ${r#*:}" ] ||
+			fail "batch: ${r%:*} not fixed on the direct road"
+	done
+	echo "batch: qcow2 and vmdk fixed on the direct road"
+fi
 [ $n -ge 1 ] || fail "no case ran"
 echo "$n Windows and Linux images fixed and rolled back in container formats"

@@ -10,8 +10,9 @@
 #  - The qemu-nbd road's errors, each clear and with nothing written:
 #    qemu-nbd missing, a damaged qcow2 header, a vmdk whose extent file is
 #    missing, an image locked by another qemu (a running VM), a qcow2
-#    whose backing format is not recorded (qemu would probe it), a
-#    streamOptimized vmdk (inspect and plan work, fix refuses).
+#    whose backing format is not recorded (qemu would probe it), an
+#    immutable file and a streamOptimized vmdk (inspect and plan work,
+#    fix refuses).
 . "$(dirname "$0")/lib.sh"
 command -v nbdkit >/dev/null || skip "nbdkit missing"
 command -v qemu-img >/dev/null || skip "qemu-img missing"
@@ -150,6 +151,17 @@ with open(sys.argv[1], "r+b") as f:
     f.write(bytes.fromhex("0badf00d"))     # an extension qemu ignores
 PY
 must_fail "backing format missing" "qemu-img rebase -u -F FORMAT" nofmt/d.qcow2
+
+# A read-only (immutable) image: inspect and plan work, fix says why not.
+cp q.qcow2 ro.qcow2
+if chattr +i ro.qcow2 2>/dev/null; then
+	"$imgfix" plan "${sets[@]}" ro.qcow2 >/dev/null 2>err ||
+		fail "read-only file: plan failed: $(cat err)"
+	must_fail "read-only file" "is read-only" ro.qcow2
+	chattr -i ro.qcow2
+else
+	echo "read-only file: skipped (no chattr +i here)"
+fi
 
 mkdir so
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized orig.img so/d.vmdk
