@@ -46,6 +46,12 @@ struct fixup_io {
 /* Image formats imgfix starts qemu-nbd for (qemu's driver names). */
 #define FIXUP_IO_FORMATS "qcow2, vmdk, vhdx, vpc, vdi"
 
+/* pread until len bytes or the end of the file (*ret_got says how many);
+ * pwrite of all len bytes.  EINTR is retried. */
+int fixup_fd_pread(int fd, void *buf, size_t len, uint64_t off,
+                   size_t *ret_got);
+int fixup_fd_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+
 /* A raw image file or block device. */
 int fixup_io_file_open(const char *path, bool writable, struct fixup_io **ret);
 /* image: a file in format (qemu driver name), served by a qemu-nbd that

@@ -86,26 +86,6 @@ block_table_grow(struct fixup_disk *d)
 	return 0;
 }
 
-static int
-write_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t k = pwrite(fd, p, len, (off_t)off);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		len -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
 /* I/O on the image file itself, counted for fixup_disk_io(). */
 static int
 img_read(struct fixup_disk *d, void *buf, size_t len, uint64_t off)
@@ -344,7 +324,7 @@ copy_bounce(struct fixup_disk *d, uint64_t off, size_t len, int fd,
 		r = fixup_disk_pread(d, buf, n, off);
 		if (r < 0)
 			return r;
-		r = write_full(fd, buf, n, fd_off);
+		r = fixup_fd_pwrite(fd, buf, n, fd_off);
 		if (r < 0)
 			return r;
 		off += n;
@@ -586,7 +566,7 @@ write_undo_log(struct fixup_disk *d, const struct extent *ext, size_t n,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_full(fd, log, total, 0);
+	r = fixup_fd_pwrite(fd, log, total, 0);
 	if (r < 0)
 		return r;
 	if (fsync(fd) < 0)

@@ -43,27 +43,6 @@ has_magic(const uint8_t *b, size_t n, const char *magic)
 	return n >= l && memcmp(b, magic, l) == 0;
 }
 
-static int
-read_at(int fd, void *buf, size_t len, uint64_t off, size_t *ret)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t k = pread(fd, (uint8_t *)buf + done, len - done,
-		                  (off_t)(off + done));
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		done += (size_t)k;
-	}
-	*ret = done;
-	return 0;
-}
-
 static uint32_t
 be32(const uint8_t *p)
 {
@@ -105,7 +84,7 @@ qcow2_check_backing(const char *path, const char *name, unsigned depth)
 		                       "%s: its backing file %s cannot be "
 		                       "opened: %s",
 		                       path, p, strerror(errno));
-	r = read_at(fd, h, sizeof(h), 0, &n);
+	r = fixup_fd_pread(fd, h, sizeof(h), 0, &n);
 	if (r < 0)
 		return fixup_set_error(r, "%s: cannot read: %s", p,
 		                       strerror(-r));
@@ -155,7 +134,7 @@ qcow2_check(int fd, const char *path, const uint8_t *h, size_t n,
 		                       "%s: qcow2 backing file name of %" PRIu32
 		                       " bytes",
 		                       path, bl);
-	r = read_at(fd, name, bl, bo, &got);
+	r = fixup_fd_pread(fd, name, bl, bo, &got);
 	if (r < 0 || got != bl)
 		return fixup_set_error(r < 0 ? r : -EBADMSG,
 		                       "%s: qcow2 backing file name beyond the "
@@ -202,7 +181,7 @@ fixup_format_detect(int fd, const char *path, const char **ret,
 	int r;
 
 	*ret_readonly = false;
-	r = read_at(fd, h, HEADER_LEN, 0, &n);
+	r = fixup_fd_pread(fd, h, HEADER_LEN, 0, &n);
 	if (r < 0)
 		return fixup_set_error(r, "%s: cannot read: %s", path,
 		                       strerror(-r));
@@ -248,8 +227,8 @@ fixup_format_detect(int fd, const char *path, const char **ret,
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= 2 * VHD_FOOTER_LEN) {
-		r = read_at(fd, h, VHD_FOOTER_LEN,
-		            (uint64_t)st.st_size - VHD_FOOTER_LEN, &n);
+		r = fixup_fd_pread(fd, h, VHD_FOOTER_LEN,
+		                   (uint64_t)st.st_size - VHD_FOOTER_LEN, &n);
 		if (r < 0)
 			return fixup_set_error(r, "%s: cannot read: %s", path,
 			                       strerror(-r));

@@ -14,21 +14,40 @@
 #include "image/disk-io.h"
 #include "image/volume.h"
 
-static int
-file_pread(struct fixup_io *io, void *buf, size_t len, uint64_t off)
+int
+fixup_fd_pread(int fd, void *buf, size_t len, uint64_t off, size_t *ret_got)
 {
-	uint8_t *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t k = pread(fd, (uint8_t *)buf + done, len - done,
+		                  (off_t)(off + done));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		done += (size_t)k;
+	}
+	*ret_got = done;
+	return 0;
+}
+
+int
+fixup_fd_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t k = pread(io->fd, p, len, (off_t)off);
+		ssize_t k = pwrite(fd, p, len, (off_t)off);
 
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (k == 0)
-			return -EIO;
 		p += k;
 		len -= (size_t)k;
 		off += (uint64_t)k;
@@ -37,23 +56,20 @@ file_pread(struct fixup_io *io, void *buf, size_t len, uint64_t off)
 }
 
 static int
+file_pread(struct fixup_io *io, void *buf, size_t len, uint64_t off)
+{
+	size_t got;
+	int r = fixup_fd_pread(io->fd, buf, len, off, &got);
+
+	if (r < 0)
+		return r;
+	return got == len ? 0 : -EIO;
+}
+
+static int
 file_pwrite(struct fixup_io *io, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t k = pwrite(io->fd, p, len, (off_t)off);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		len -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
+	return fixup_fd_pwrite(io->fd, buf, len, off);
 }
 
 static int

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "util.h"
+#include "image/disk-io.h"
 #include "image/disk.h"
 #include "image/volume.h"
 
@@ -52,16 +53,9 @@ shadow_copy(struct shadow *s, uint64_t off, uint64_t len, bool *added)
 	int r = fixup_disk_pread(s->disk, s->buf, (size_t)len, off);
 	if (r < 0)
 		return r;
-	for (size_t w = 0; w < len;) {
-		ssize_t k = pwrite(s->fd, s->buf + w, (size_t)len - w,
-		                   (off_t)(off + w));
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? -errno : -EIO;
-		w += (size_t)k;
-	}
+	r = fixup_fd_pwrite(s->fd, s->buf, (size_t)len, off);
+	if (r < 0)
+		return r;
 	s->done[s->n_done].off = off;
 	s->done[s->n_done].len = len;
 	s->n_done++;
