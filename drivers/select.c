@@ -2,8 +2,9 @@
 /*
  * Selection of the best package of a store for a guest and a device:
  * hardware ID beats compatible ID, then the most specific OS decoration,
- * then the newest DriverVer.  The chosen models line is resolved into an
- * installation by install.c.
+ * then the folder the package is in when it names the guest's Windows
+ * (virtio-win's "w7", "2k19" ...), then the newest DriverVer.  The chosen
+ * models line is resolved into an installation by install.c.
  */
 #include "drivers-internal.h"
 
@@ -27,8 +28,82 @@ struct candidate {
 	size_t n_models;
 	struct drivers_inf *inf; /* owned with models: the INF read again */
 	unsigned rank;           /* lower is better */
+	unsigned folder;         /* folder_score(): lower is better */
 	bool fallback, compat;
 };
+
+/*
+ * The OS a virtio-win-style folder name stands for ("w7", "2k19" ...):
+ * when equally ranked INFs tie, the package under the folder of the
+ * guest's own Windows wins (0), then one of the same version for the
+ * other product type (1), then folders that name no OS (2), then folders
+ * of another OS (3).
+ */
+static unsigned
+folder_score(const char *inf_rel, const struct drivers_target *t)
+{
+	static const struct {
+		const char *name, *long_name;
+		unsigned major, minor, build; /* build: first of it */
+		bool server;
+	} oses[] = {
+	        {"xp", "winxp", 5, 1, 0, false},
+	        {"2k3", "win2003", 5, 2, 0, true},
+	        {"vista", "winvista", 6, 0, 0, false},
+	        {"2k8", "win2008", 6, 0, 0, true},
+	        {"w7", "win7", 6, 1, 0, false},
+	        {"2k8r2", "win2008r2", 6, 1, 0, true},
+	        {"w8", "win8", 6, 2, 0, false},
+	        {"2k12", "win2012", 6, 2, 0, true},
+	        {"w8.1", "win8.1", 6, 3, 0, false},
+	        {"2k12r2", "win2012r2", 6, 3, 0, true},
+	        {"w10", "win10", 10, 0, 0, false},
+	        {"w11", "win11", 10, 0, 22000, false},
+	        {"2k16", "win2016", 10, 0, 0, true},
+	        {"2k19", "win2019", 10, 0, 17763, true},
+	        {"2k22", "win2022", 10, 0, 20348, true},
+	        {"2k25", "win2025", 10, 0, 26100, true},
+	};
+	unsigned best = 2;
+	const char *c = inf_rel;
+
+	while (*c) {
+		size_t n = strcspn(c, "/");
+
+		for (size_t i = 0; i < ELEMENTSOF(oses); i++) {
+			unsigned next = 0, sc;
+
+			if (!((strlen(oses[i].name) == n &&
+			       strncasecmp(c, oses[i].name, n) == 0) ||
+			      (strlen(oses[i].long_name) == n &&
+			       strncasecmp(c, oses[i].long_name, n) == 0)))
+				continue;
+			/* the next entry of the same version and type
+			 * starts at a higher build */
+			if (i + 1 < ELEMENTSOF(oses) &&
+			    oses[i + 1].major == oses[i].major &&
+			    oses[i + 1].minor == oses[i].minor &&
+			    oses[i + 1].server == oses[i].server)
+				next = oses[i + 1].build;
+			if (oses[i].major != t->major ||
+			    oses[i].minor != t->minor)
+				sc = 3;
+			else if (oses[i].server != t->server)
+				sc = 1;
+			else if (t->build == 0 ? oses[i].build == 0
+			                       : t->build >= oses[i].build &&
+			                                 (next == 0 ||
+			                                  t->build < next))
+				sc = 0;
+			else
+				sc = 1;
+			best = sc < best || best == 2 ? sc : best;
+		}
+		c += n;
+		c += strspn(c, "/");
+	}
+	return best;
+}
 
 static unsigned
 match_rank(const struct drivers_model *m, char *const *device_ids,
@@ -83,6 +158,8 @@ cmp_candidates(const void *a_, const void *b_)
 	c = drivers_decoration_compare(&a->m->os, &b->m->os);
 	if (c)
 		return -c;
+	if (a->folder != b->folder)
+		return a->folder < b->folder ? -1 : 1;
 	da = drivers_date_key(a->p->driver_date);
 	db = drivers_date_key(b->p->driver_date);
 	if (da != db)
@@ -333,6 +410,7 @@ drivers_select(const struct drivers_store *s, const struct drivers_query *q,
 			        .n_models = n_models,
 			        .inf = inf,
 			        .rank = rank,
+			        .folder = folder_score(p->inf_rel, t),
 			        .fallback = fallback,
 			        .compat = compat,
 			};

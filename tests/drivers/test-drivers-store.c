@@ -363,6 +363,63 @@ TEST(select_ranking_and_missing)
 	drivers_store_free(s);
 }
 
+/* Issue 18: a virtio-win-shaped store whose OS folders hold equally
+ * ranked INFs (same undecorated NTamd64 models, the 2k19 one newer): the
+ * folder names the guest's Windows and breaks the tie before DriverVer. */
+TEST(select_folder_breaks_tie)
+{
+	_cleanup_free_ char *root = util_path_join(tests_tmpdir(), "folders");
+	static const char *const oses[] = {"w7", "2k19", "w10", "2k8R2"};
+#define VIOSTOR_INF(date_ver) \
+	SMALL_INF("viostor", date_ver, "d=inst,PCI\\VEN_1AF4&DEV_1001")
+	static const char *const infs[] = {
+	        VIOSTOR_INF("01/01/2020,100.0.0.0"),
+	        VIOSTOR_INF("06/01/2024,100.9.0.0"),
+	        VIOSTOR_INF("01/01/2021,100.1.0.0"),
+	        VIOSTOR_INF("01/01/2019,99.0.0.0"),
+	};
+#undef VIOSTOR_INF
+	const char *dirs[] = {root, NULL};
+	struct drivers_store *s;
+	_cleanup_(drivers_selection_done) struct drivers_selection sel = {0};
+	struct drivers_query q = {
+	        .target = {6, 1, 7601, "amd64", false}, /* Windows 7 */
+	        .name = "viostor.inf",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(oses); i++) {
+		_cleanup_free_ char *d = NULL;
+
+		ASSERT_OK(util_asprintf(&d, "%s/viostor/%s/amd64", root,
+		                        oses[i]));
+		put(d, "viostor.inf", infs[i]);
+		put(d, "viostor.sys", "");
+	}
+	s = scan(dirs);
+	ASSERT_OK(drivers_select(s, &q, &sel));
+	ASSERT_STREQ(sel.package->inf_rel, "viostor/w7/amd64/viostor.inf");
+	drivers_selection_done(&sel);
+	/* 2008 R2: same version, the server folder */
+	q.target.server = true;
+	ASSERT_OK(drivers_select(s, &q, &sel));
+	ASSERT_STREQ(sel.package->inf_rel, "viostor/2k8R2/amd64/viostor.inf");
+	drivers_selection_done(&sel);
+	/* 2019 by its build; Windows 10 client */
+	q.target = (struct drivers_target){10, 0, 17763, "amd64", true};
+	ASSERT_OK(drivers_select(s, &q, &sel));
+	ASSERT_STREQ(sel.package->inf_rel, "viostor/2k19/amd64/viostor.inf");
+	drivers_selection_done(&sel);
+	q.target = (struct drivers_target){10, 0, 19045, "amd64", false};
+	ASSERT_OK(drivers_select(s, &q, &sel));
+	ASSERT_STREQ(sel.package->inf_rel, "viostor/w10/amd64/viostor.inf");
+	drivers_selection_done(&sel);
+	/* Windows 8 has no folder here: the newest DriverVer, as before */
+	q.target = (struct drivers_target){6, 2, 9200, "amd64", false};
+	ASSERT_OK(drivers_select(s, &q, &sel));
+	ASSERT_STREQ(sel.package->inf_rel, "viostor/2k19/amd64/viostor.inf");
+	drivers_store_free(s);
+}
+
 static int
 run(char *const argv[])
 {
