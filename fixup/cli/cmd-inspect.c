@@ -8,6 +8,7 @@
 
 #include "cli/cmd.h"
 #include "engine/inspect.h"
+#include "engine/road.h"
 #include "util.h"
 #include "image/volume.h"
 
@@ -116,14 +117,9 @@ cmd_inspect(int argc, char **argv)
 		return IMGFIX_EXIT_USAGE;
 	}
 
-	r = fixup_image_open_opts(argv[optind], flags, &io, &img);
-	if (r < 0) {
-		log_error_errno(r, "Failed to open image: %s",
-		                fixup_error_detail() ? fixup_error_detail()
-		                                     : strerror(-r));
-		return IMGFIX_EXIT_FAILURE;
-	}
-	r = fixup_inspect(img, &guests, &n);
+	util_log_phase("start");
+	r = fixup_road_open_inspect(argv[optind], flags, &io, &img, &guests,
+	                            &n);
 	if (r < 0) {
 		log_error_errno(r, "Failed to inspect '%s': %s", argv[optind],
 		                fixup_error_detail() ? fixup_error_detail()
@@ -160,5 +156,6 @@ cmd_inspect(int argc, char **argv)
 		log_error("Failed to write output: %s", strerror(errno));
 		return IMGFIX_EXIT_FAILURE;
 	}
+	util_log_phase("report");
 	return IMGFIX_EXIT_OK;
 }

@@ -12,8 +12,12 @@
  *   number in CSDVersion, "0" without one)  os.product_type (client|server:
  *   InstallationType, else ProductName containing "Server", else SYSTEM
  *   ProductOptions\ProductType WinNT=client)  os.arch (i386|x86_64|aarch64:
- *   PE Machine of System32\ntoskrnl.exe, else PROCESSOR_ARCHITECTURE of
- *   the control set's Session Manager\Environment)
+ *   PE Machine of System32\ntoskrnl.exe, else of cmd.exe, hal.dll ...,
+ *   else PROCESSOR_ARCHITECTURE of the control set's Session
+ *   Manager\Environment; absent when none says)  os.hostname
+ *   (Tcpip\Parameters\Hostname, else ComputerName)
+ *   windows.drive.<LETTER> ("partition 2": MountedDevices, this image's
+ *   partitions only: inspect-drives.c)
  *   windows.systemroot ("\Windows", real case)  windows.control_set
  *   ("ControlSet001")  windows.hal (first HardwareID of Enum\Root\ACPI_HAL
  *   or PCI_HAL \0000, lower case)  windows.driver_database (true|false)
@@ -26,10 +30,18 @@
  *   (vmware|virtualbox|xen|parallels|hyperv|physical)
  *   service.<Name>.start for every service key of the control set (the
  *   Start DWORD, "none" for a key without one).
- * Facts of a Linux guest: os.family=linux  os.distro (os-release ID)
- *   os.version (major.minor)  os.product (PRETTY_NAME)  linux.family
- *   (redhat|debian|suse|arch|alpine|<ID>)  os.arch (ELF of /bin/sh, when
- *   present)  linux.root_device (the "/" entry of etc/fstab, when present).
+ * Facts of a Linux guest (linux/linux-release.h, inspect-linux.c):
+ *   os.family=linux  os.distro (os-release ID spelling)  os.version
+ *   (major.minor; absent for rolling releases)  os.product (as the
+ *   distribution spells it)  linux.family (rhel|debian|suse|arch|alpine|
+ *   <ID>)  os.arch (ELF header of /bin/bash, /bin/ls ..., else the kernel
+ *   image, else the modules directories; absent when none says)
+ *   os.hostname  linux.root_device (the "/" entry of etc/fstab)
+ *   linux.mountpoints ("/ /boot /home")  linux.package_format (rpm|deb|
+ *   pacman|apk ...)  linux.package_manager (dnf|yum|apt|zypper|pacman|
+ *   apk ...)  linux.initramfs_tool.
+ * Set by the road choice (road.h): image.road (direct|guestfs),
+ *   image.road_reason.
  * Both: disk.style (mbr|gpt; absent for directories and bare
  *   filesystems), firmware (uefi when an EFI system partition exists, else
  *   bios; absent for directories).

@@ -47,6 +47,10 @@ int win_software_edits(struct win_ctx *w, const char *origin,
                        struct hive_edits **ret);
 int win_action(struct win_ctx *w, const struct rules_action *a,
                const char *origin);
+/* 1 when w->target.arch is known; else a blocking problem naming os.arch
+ * is added for what (an action that depends on the architecture) and 0
+ * is returned.  -ENOMEM. */
+int win_need_arch(struct win_ctx *w, const char *origin, const char *what);
 /* Boot configuration and patch-cache actions (plan-winboot.c). */
 int win_boot_action(struct win_ctx *w, const struct rules_action *a,
                     const char *origin);

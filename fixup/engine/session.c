@@ -2,6 +2,7 @@
 /* The steps every image-handling command shares; see session.h. */
 #include "cli/cmd.h"
 #include "rules.h"
+#include "engine/road.h"
 #include "engine/session.h"
 #include "image/volume.h"
 
@@ -51,14 +52,10 @@ fixup_session_open(struct fixup_session *s,
 		                       o->backend);
 	struct fixup_image_options io = {.format = o->format};
 	util_log_phase("start");
-	r = fixup_image_open_opts(o->image, flags, &io, &s->img);
+	r = fixup_road_open_inspect(o->image, flags, &io, &s->img, &s->guests,
+	                            &s->n_guests);
 	if (r < 0)
 		return fixup_log_image_error(r, o->image);
-	util_log_phase("open image");
-	r = fixup_inspect(s->img, &s->guests, &s->n_guests);
-	if (r < 0)
-		return fixup_log_image_error(r, o->image);
-	util_log_phase("inspect");
 	if (s->n_guests == 0)
 		return log_error_errno(FIXUP_E_NO_OS,
 		                       "No operating system found on %s.",

@@ -553,6 +553,24 @@ struct list_ctx {
 	int r;
 };
 
+/* The target of the symlink path, not followed (-EINVAL: not a link). */
+static int
+ext_readlink(struct fixup_volume *v, const char *path, char **ret)
+{
+	struct ext_vol *e = ext_of(v);
+	struct ext2_inode inode;
+	ext2_ino_t ino;
+	int r = resolve(e, path, false, &ino);
+
+	if (r >= 0)
+		r = read_inode(e, ino, &inode);
+	if (r < 0)
+		return r;
+	if (!LINUX_S_ISLNK(inode.i_mode))
+		return -EINVAL;
+	return read_symlink(e, ino, &inode, ret);
+}
+
 static int
 list_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent, int offset,
           int blocksize, char *buf, void *priv)
@@ -1174,6 +1192,7 @@ static const struct fixup_volume_ops ext_ops = {
         .set_attributes = NULL,
         .sync = ext_sync,
         .mark_dirty = NULL,
+        .readlink = ext_readlink,
         .close = ext_close,
 };
 

@@ -1,154 +1,212 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Linux inspection: a volume is a Linux root when it has etc/os-release
- * (or usr/lib/os-release), or a legacy distro file (etc/redhat-release,
- * etc/SuSE-release, etc/debian_version).  Facts: see inspect.h.
+ * Linux inspection: a volume is a Linux root when one of its release files
+ * names a distribution (linux-release.c, read through the guest's tree of
+ * mounts: guest-tree.c).  Facts: see inspect.h.
  *
- * os-release is KEY=VALUE lines with shell-style quoting (os-release(5));
- * only the subset that file format allows is understood: one assignment per
- * line, a value in double or single quotes or bare, backslash escapes of
- * \" \\ \$ \` inside double quotes.
+ * Architecture: the ELF header of the first of several well-known
+ * binaries (libguestfs reads /bin/bash, /bin/ls, /bin/echo, /bin/rm,
+ * /bin/sh), then the kernel image's boot header, then the names of the
+ * modules directories.  Nothing found: os.arch stays unset (never
+ * guessed; the plan blocks what needs it).
  */
 #include <ctype.h>
 
 #include "engine/inspect.h"
+#include "linux/guest-tree.h"
+#include "linux/linux-release.h"
 #include "util.h"
 #include "image/volume.h"
 
-#define OS_RELEASE_MAX (64u * 1024)
-#define FSTAB_MAX (1024u * 1024)
 #define ELF_HEADER_READ 64u
+#define KERNEL_HEADER_READ 0x240u
+#define HOSTNAME_MAX 255u
+#define HOSTNAME_FILE_MAX (64u * 1024)
 
-static const char *const os_release_paths[] = {"/etc/os-release",
-                                               "/usr/lib/os-release"};
-
-/* Parses one os-release value in place; returns it (inside line). */
-static char *
-unquote(char *v)
-{
-	char *out = v, *in = v;
-	char q = 0;
-
-	if (*in == '"' || *in == '\'')
-		q = *in++;
-	while (*in && *in != '\n') {
-		if (q && *in == q)
-			break;
-		if (q == '"' && in[0] == '\\' && in[1] &&
-		    strchr("\"\\$`", in[1]))
-			in++;
-		if (!q && isspace((unsigned char)*in))
-			break;
-		*out++ = *in++;
-	}
-	*out = '\0';
-	return v;
-}
-
-static int
-parse_os_release(char *buf, struct util_strmap *m)
-{
-	char *save = NULL;
-	int r;
-
-	for (char *line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq;
-
-		line += strspn(line, " \t");
-		if (*line == '#' || !(eq = strchr(line, '=')))
-			continue;
-		*eq = '\0';
-		if (!*line ||
-		    strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
-		            strlen(line))
-			continue;
-		r = util_strmap_set(m, line, unquote(eq + 1));
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-/* "12" -> "12.0", "22.04" -> "22.04", "7.9.2009" -> "7.9"; NULL if no
- * leading number. */
-static char *
-major_minor(const char *s)
-{
-	size_t a, b;
-	char *r = NULL;
-
-	if (!s)
-		return NULL;
-	s += strcspn(s, "0123456789");
-	a = strspn(s, "0123456789");
-	if (a == 0)
-		return NULL;
-	if (s[a] == '.' && (b = strspn(s + a + 1, "0123456789")) > 0)
-		r = util_strndup0(s, a + 1 + b);
-	else if (util_asprintf(&r, "%.*s.0", (int)a, s) < 0)
-		r = NULL;
-	return r;
-}
-
+/* libguestfs's names for an ELF e_machine. */
 static const char *
-linux_family(const char *id, const char *like)
+elf_arch(const uint8_t *h, size_t n)
+{
+	bool be, is64;
+	uint16_t m;
+
+	if (n < 20 || memcmp(h, "\177ELF", 4) != 0 ||
+	    (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2))
+		return NULL;
+	is64 = h[4] == 2;
+	be = h[5] == 2;
+	m = be ? (uint16_t)(h[18] << 8 | h[19]) : util_le16(h + 18);
+	switch (m) {
+	case 3:
+		return "i386";
+	case 62:
+		return "x86_64";
+	case 183:
+		return "aarch64";
+	case 40:
+		return "arm";
+	case 20:
+		return "ppc";
+	case 21:
+		return be ? "ppc64" : "ppc64le";
+	case 22:
+		return is64 ? "s390x" : "s390";
+	case 243:
+		return is64 ? "riscv64" : "riscv32";
+	case 50:
+		return "ia64";
+	case 8:
+		return is64 ? "mips64" : "mips";
+	case 43:
+		return "sparc64";
+	default:
+		return NULL;
+	}
+}
+
+/* x86 bzImage: 64-bit when the boot protocol (2.12+) says the kernel has
+ * a 64-bit entry point; arm64 and riscv Image headers by their magic. */
+static const char *
+kernel_arch(const uint8_t *h, size_t n)
+{
+	if (n >= 0x40 && memcmp(h + 0x38, "ARM\x64", 4) == 0)
+		return "aarch64";
+	if (n >= 0x40 && memcmp(h + 0x30, "RISCV\0\0\0", 8) == 0)
+		return "riscv64";
+	if (n >= 0x238 && memcmp(h + 0x202, "HdrS", 4) == 0 &&
+	    util_le16(h + 0x206) >= 0x020c)
+		return (util_le16(h + 0x236) & 1) ? "x86_64" : "i386";
+	return NULL;
+}
+
+/* "6.1.0-13-amd64", "5.14.0-362.el9.x86_64", "4.19.0-6-686-pae". */
+static const char *
+modules_dir_arch(const char *name)
 {
 	static const struct {
-		const char *word, *family;
-	} fam[] = {
-	        {"rhel", "rhel"},     {"fedora", "rhel"},   {"centos", "rhel"},
-	        {"debian", "debian"}, {"ubuntu", "debian"}, {"suse", "suse"},
-	        {"opensuse", "suse"}, {"sles", "suse"},     {"arch", "arch"},
-	        {"alpine", "alpine"},
+		const char *word, *arch;
+	} words[] = {
+	        {"x86_64", "x86_64"},   {"amd64", "x86_64"},
+	        {"aarch64", "aarch64"}, {"arm64", "aarch64"},
+	        {"ppc64le", "ppc64le"}, {"s390x", "s390x"},
+	        {"i686", "i386"},       {"i586", "i386"},
+	        {"686", "i386"},        {"riscv64", "riscv64"},
 	};
-	const char *srcs[2] = {id, like};
 
-	for (size_t s = 0; s < 2; s++) {
-		_cleanup_strv_free_ char **words = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(words); i++)
+		if (strstr(name, words[i].word))
+			return words[i].arch;
+	return NULL;
+}
 
-		if (!srcs[s] || util_strv_split(srcs[s], " \t", &words) < 0)
-			continue;
-		STRV_FOREACH (w, words) {
-			for (size_t i = 0; i < ELEMENTSOF(fam); i++)
-				if (strcaseeq(*w, fam[i].word))
-					return fam[i].family;
-			if (util_startswith_case(*w, "opensuse"))
-				return "suse";
-		}
+/* First file in dir whose name starts with prefix and gives an arch. */
+static const char *
+scan_dir_arch(struct linux_tree *t, const char *dir, const char *prefix,
+              bool read_header)
+{
+	_cleanup_strv_free_ char **names = NULL;
+
+	if (linux_tree_list(t, dir, &names) < 0) {
+		fixup_clear_error();
+		return NULL;
 	}
-	return id;
+	STRV_FOREACH (n, names) {
+		_cleanup_free_ char *p = NULL;
+		uint8_t h[KERNEL_HEADER_READ];
+		size_t got = 0;
+		const char *a;
+
+		if (!util_startswith(*n, prefix))
+			continue;
+		if (!read_header) {
+			if ((a = modules_dir_arch(*n)))
+				return a;
+			continue;
+		}
+		p = util_path_join(dir, *n);
+		if (!p || linux_tree_read_at(t, p, 0, h, sizeof(h), &got) < 0) {
+			fixup_clear_error();
+			continue;
+		}
+		if ((a = kernel_arch(h, got)) || (a = elf_arch(h, got)))
+			return a;
+	}
+	return NULL;
 }
 
 static int
-arch_fact(struct fixup_volume *v, struct util_strmap *facts)
+arch_fact(struct linux_tree *t, struct util_strmap *facts)
 {
-	static const char *const bins[] = {"/bin/sh", "/usr/bin/sh",
-	                                   "/bin/bash", "/usr/bin/bash"};
-	uint8_t h[ELF_HEADER_READ];
+	static const char *const bins[] = {
+	        "/bin/bash",  "/bin/ls",       "/bin/echo",
+	        "/bin/rm",    "/bin/sh",       "/bin/busybox",
+	        "/sbin/init", "/usr/bin/bash", "/usr/bin/ls",
+	};
+	const char *a = NULL;
 
-	for (size_t i = 0; i < ELEMENTSOF(bins); i++) {
+	for (size_t i = 0; !a && i < ELEMENTSOF(bins); i++) {
+		uint8_t h[ELF_HEADER_READ];
 		size_t n = 0;
-		const char *a = NULL;
 
-		if (fixup_volume_read_at(v, bins[i], 0, h, sizeof(h), &n) < 0 ||
-		    n < 20 || memcmp(h, "\177ELF", 4) != 0 || h[5] != 1)
-			continue; /* absent, short, not little-endian ELF */
-		switch (util_le16(h + 18)) {
-		case 3:
-			a = "i386";
-			break;
-		case 62:
-			a = "x86_64";
-			break;
-		case 183:
-			a = "aarch64";
-			break;
-		default:
-			break;
+		if (linux_tree_read_at(t, bins[i], 0, h, sizeof(h), &n) < 0) {
+			fixup_clear_error();
+			continue;
 		}
-		if (a)
-			return util_strmap_set(facts, "os.arch", a);
+		a = elf_arch(h, n);
+	}
+	if (!a)
+		a = scan_dir_arch(t, "/boot", "vmlinu", true);
+	if (!a)
+		a = scan_dir_arch(t, "/lib/modules", "", false);
+	if (!a)
+		a = scan_dir_arch(t, "/usr/lib/modules", "", false);
+	return a ? util_strmap_set(facts, "os.arch", a) : 0;
+}
+
+/* os.hostname: /etc/HOSTNAME, /etc/hostname, HOSTNAME= of
+ * /etc/sysconfig/network (libguestfs's order). */
+static int
+hostname_fact(struct linux_tree *t, struct util_strmap *facts)
+{
+	static const char *const files[] = {"/etc/HOSTNAME", "/etc/hostname",
+	                                    "/etc/sysconfig/network"};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_free_ char *buf = NULL;
+		char *h = NULL, *save = NULL;
+		size_t n;
+
+		if (linux_tree_read_file(t, files[i], HOSTNAME_FILE_MAX, &buf,
+		                         NULL) < 0) {
+			fixup_clear_error();
+			continue;
+		}
+		if (i < 2) {
+			h = buf + strspn(buf, " \t");
+			h[strcspn(h, "\r\n")] = '\0';
+		} else {
+			for (char *l = strtok_r(buf, "\n", &save); l && !h;
+			     l = strtok_r(NULL, "\n", &save)) {
+				const char *v = util_startswith(l, "HOSTNAME=");
+
+				if (v)
+					h = (char *)v +
+					    (*v == '"' || *v == '\'');
+			}
+			if (h)
+				h[strcspn(h, "\"'")] = '\0';
+		}
+		if (!h)
+			continue;
+		n = strlen(h);
+		while (n > 0 && isspace((unsigned char)h[n - 1]))
+			h[--n] = '\0';
+		if (n == 0 || n > HOSTNAME_MAX)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (!isgraph((unsigned char)h[k]))
+				return 0; /* not a hostname */
+		return util_strmap_set(facts, "os.hostname", h);
 	}
 	return 0;
 }
@@ -175,131 +233,91 @@ initramfs_tool_fact(struct fixup_volume *v, struct util_strmap *facts)
 }
 
 static int
-fstab_fact(struct fixup_volume *v, struct util_strmap *facts)
+cmp_str(const void *a, const void *b)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *save = NULL;
-	int r = fixup_volume_read_file(v, "/etc/fstab", FSTAB_MAX, &buf, NULL);
-
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	for (char *line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *sv = NULL, *dev, *mnt;
-
-		dev = strtok_r(line, " \t", &sv);
-		mnt = dev ? strtok_r(NULL, " \t", &sv) : NULL;
-		if (!dev || dev[0] == '#' || !mnt)
-			continue;
-		if (streq(mnt, "/"))
-			return util_strmap_set(facts, "linux.root_device", dev);
-	}
-	return 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Legacy release files: "CentOS release 6.10 (Final)", "10.13". */
+/* linux.root_device (the "/" entry) and linux.mountpoints (every mount
+ * point, sorted, "/" always). */
 static int
-legacy_release(struct fixup_volume *v, struct util_strmap *os)
+fstab_facts(struct linux_tree *t, struct util_strmap *facts)
 {
-	static const struct {
-		const char *path, *id, *like;
-	} files[] = {
-	        {"/etc/redhat-release", "rhel", "rhel"},
-	        {"/etc/SuSE-release", "sles", "suse"},
-	        {"/etc/debian_version", "debian", "debian"},
-	};
+	_cleanup_strv_free_ char **mnts = NULL;
+	_cleanup_free_ char *joined = NULL;
+	size_t n;
+	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-		_cleanup_free_ char *buf = NULL;
-		int r = fixup_volume_read_file(v, files[i].path, OS_RELEASE_MAX,
-		                               &buf, NULL);
+	r = util_strv_push(&mnts, "/");
+	for (size_t i = 0; r >= 0 && i < linux_tree_n_fstab(t); i++) {
+		const struct linux_fstab_entry *e = linux_tree_fstab(t, i);
 
-		if (r == -ENOENT || r == -ENOTDIR)
-			continue;
-		if (r < 0)
-			return r;
-		buf[strcspn(buf, "\n")] = '\0';
-		if (strcasestr(buf, "centos"))
-			r = util_strmap_set(os, "ID", "centos");
-		else if (strcasestr(buf, "fedora"))
-			r = util_strmap_set(os, "ID", "fedora");
-		else
-			r = util_strmap_set(os, "ID", files[i].id);
-		if (r >= 0)
-			r = util_strmap_set(os, "ID_LIKE", files[i].like);
-		if (r >= 0)
-			r = util_strmap_set(os, "VERSION_ID", buf);
-		if (r >= 0)
-			r = util_strmap_set(os, "PRETTY_NAME", buf);
-		return r < 0 ? r : 1;
+		if (streq(e->mnt, "/"))
+			r = util_strmap_set(facts, "linux.root_device",
+			                    e->spec);
+		else if (!util_strv_contains(mnts, e->mnt))
+			r = util_strv_push(&mnts, e->mnt);
 	}
-	return 0;
+	if (r < 0)
+		return r;
+	n = util_strv_length(mnts);
+	qsort(mnts, n, sizeof(*mnts), cmp_str);
+	joined = util_strv_join(mnts, " ");
+	if (!joined)
+		return -ENOMEM;
+	return util_strmap_set(facts, "linux.mountpoints", joined);
 }
 
 int
 fixup_inspect_linux(struct fixup_volume *v, struct fixup_guest *g)
 {
-	_cleanup_(util_strmap_freep) struct util_strmap *os = NULL;
-	_cleanup_free_ char *ver = NULL;
-	const char *id, *product;
-	bool found = false;
+	_cleanup_(linux_tree_freep) struct linux_tree *t = NULL;
+	struct linux_release rel = {0};
+	const char *fmt, *mgr;
 	int r;
 
-	os = util_strmap_new();
-	if (!os)
-		return -ENOMEM;
-	for (size_t i = 0; !found && i < ELEMENTSOF(os_release_paths); i++) {
-		_cleanup_free_ char *buf = NULL;
-
-		r = fixup_volume_read_file(v, os_release_paths[i],
-		                           OS_RELEASE_MAX, &buf, NULL);
-		if (r == -ENOENT || r == -ENOTDIR)
-			continue;
-		if (r == FIXUP_E_SYMLINK_ESCAPE)
-			return r;
-		if (r < 0)
-			return fixup_set_error(
-			        r, "%s: %s: cannot read %s: %s",
-			        fixup_image_path(fixup_volume_image(v)),
-			        fixup_volume_name(v), os_release_paths[i],
-			        strerror(-r));
-		r = parse_os_release(buf, os);
-		if (r < 0)
-			return r;
-		found = true;
-	}
-	if (!found) {
-		r = legacy_release(v, os);
-		if (r <= 0)
-			return r;
-	}
-
-	id = util_strmap_get(os, "ID");
-	if (!id)
-		id = "linux";
-	product = util_strmap_get(os, "PRETTY_NAME");
-	if (!product)
-		product = util_strmap_get(os, "NAME");
-	ver = major_minor(util_strmap_get(os, "VERSION_ID"));
+	r = linux_tree_new(v, &t);
+	if (r < 0)
+		return r;
+	r = linux_release_detect(t, &rel);
+	if (r == FIXUP_E_SYMLINK_ESCAPE)
+		return r;
+	if (r < 0)
+		return fixup_set_error(
+		        r, "%s: %s: cannot read the release files: %s",
+		        fixup_image_path(fixup_volume_image(v)),
+		        fixup_volume_name(v),
+		        fixup_error_detail() ? fixup_error_detail()
+		                             : strerror(-r));
+	if (r == 0)
+		return 0;
+	fmt = linux_package_format(&rel);
+	mgr = linux_package_manager(&rel, t);
 	if ((r = util_strmap_set(g->facts, "os.family", "linux")) < 0 ||
-	    (r = util_strmap_set(g->facts, "os.distro", id)) < 0 ||
-	    (r = util_strmap_set(
-	             g->facts, "linux.family",
-	             linux_family(id, util_strmap_get(os, "ID_LIKE")))) < 0)
-		return r;
-	if (ver && (r = util_strmap_set(g->facts, "os.version", ver)) < 0)
-		return r;
-	if (product &&
-	    (r = util_strmap_set(g->facts, "os.product", product)) < 0)
-		return r;
+	    (r = util_strmap_set(g->facts, "os.distro", rel.distro)) < 0 ||
+	    (r = util_strmap_set(g->facts, "linux.family",
+	                         linux_release_family(&rel))) < 0 ||
+	    (rel.version &&
+	     (r = util_strmap_set(g->facts, "os.version", rel.version)) < 0) ||
+	    (rel.product &&
+	     (r = util_strmap_set(g->facts, "os.product", rel.product)) < 0) ||
+	    (fmt && (r = util_strmap_set(g->facts, "linux.package_format",
+	                                 fmt)) < 0) ||
+	    (mgr &&
+	     (r = util_strmap_set(g->facts, "linux.package_manager", mgr)) < 0))
+		goto out;
 	g->systemroot = strdup("/");
-	if (!g->systemroot)
-		return -ENOMEM;
-	if ((r = arch_fact(v, g->facts)) < 0 ||
-	    (r = fstab_fact(v, g->facts)) < 0 ||
+	if (!g->systemroot) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = arch_fact(t, g->facts)) < 0 ||
+	    (r = hostname_fact(t, g->facts)) < 0 ||
+	    (r = fstab_facts(t, g->facts)) < 0 ||
 	    (r = initramfs_tool_fact(v, g->facts)) < 0)
-		return r;
-	return 1;
+		goto out;
+	r = 1;
+out:
+	linux_release_done(&rel);
+	return r;
 }

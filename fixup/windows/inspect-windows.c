@@ -27,6 +27,7 @@
 #include "util.h"
 #include "image/volume.h"
 #include "windows/hive-logs.h"
+#include "windows/inspect-windows.h"
 
 #define PE_HEADER_READ 4096u
 #define ENUM_MAX_DEVICES 100000u
@@ -556,37 +557,58 @@ pe_machine_arch(uint16_t m)
 	}
 }
 
+/* The PE Machine of sysroot/System32/name: 1 and *ret, 0 when the file
+ * is absent or no PE image of a known machine. */
 static int
-arch_fact(struct win_ctx *c)
+pe_file_arch(struct win_ctx *c, const char *name, const char **ret)
 {
-	_cleanup_free_ char *p = NULL, *real = NULL, *key = NULL, *pa = NULL;
+	_cleanup_free_ char *p = NULL, *real = NULL;
 	uint8_t buf[PE_HEADER_READ];
 	size_t n = 0;
 	int r;
 
-	if (util_asprintf(&p, "%s/System32/ntoskrnl.exe", c->sysroot) < 0)
+	if (util_asprintf(&p, "%s/System32/%s", c->sysroot, name) < 0)
 		return -ENOMEM;
 	r = fixup_volume_lookup(c->v, p, &real);
 	if (r == 0)
 		r = fixup_volume_read_at(c->v, real, 0, buf, sizeof(buf), &n);
-	if (r == 0 && n >= 0x40 && buf[0] == 'M' && buf[1] == 'Z') {
+	if (r == -ENOENT || r == -EISDIR)
+		return 0;
+	if (r < 0)
+		return r;
+	if (n >= 0x40 && buf[0] == 'M' && buf[1] == 'Z') {
 		uint32_t pe = util_le32(buf + 0x3c);
 
-		if (pe <= n - 6 && memcmp(buf + pe, "PE\0\0", 4) == 0) {
-			const char *a =
-			        pe_machine_arch(util_le16(buf + pe + 4));
-
-			if (a)
-				return set_fact(c, "os.arch", a);
-		}
+		if (pe <= n - 6 && memcmp(buf + pe, "PE\0\0", 4) == 0 &&
+		    (*ret = pe_machine_arch(util_le16(buf + pe + 4))))
+			return 1;
 	}
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (r == 0)
-		(void)warn(c,
-		           "%s: no valid PE header, arch taken from the "
-		           "registry",
-		           real);
+	(void)warn(c, "%s: no valid PE header", real);
+	return 0;
+}
+
+/* os.arch: the PE header of ntoskrnl.exe, else of the other System32
+ * binaries every Windows has (cmd.exe is what libguestfs reads), else
+ * PROCESSOR_ARCHITECTURE of Session Manager\Environment.  Nothing:
+ * no fact (never guessed). */
+static int
+arch_fact(struct win_ctx *c)
+{
+	static const char *const bins[] = {
+	        "ntoskrnl.exe", "cmd.exe",  "hal.dll",    "kernel32.dll",
+	        "ntdll.dll",    "smss.exe", "winload.exe"};
+	_cleanup_free_ char *key = NULL, *pa = NULL;
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(bins); i++) {
+		const char *a = NULL;
+
+		r = pe_file_arch(c, bins[i], &a);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return set_fact(c, "os.arch", a);
+	}
 
 	if (util_asprintf(&key, "%s\\Control\\Session Manager\\Environment",
 	                  c->cs) < 0)
@@ -602,8 +624,9 @@ arch_fact(struct win_ctx *c)
 		if (strcaseeq(pa, "IA64"))
 			return set_fact(c, "os.arch", "ia64");
 	}
-	return warn(c, "architecture unknown (no ntoskrnl.exe, no "
-	               "PROCESSOR_ARCHITECTURE)");
+	return warn(c, "architecture unknown (no PE header in System32's "
+	               "ntoskrnl.exe, cmd.exe, hal.dll ..., no "
+	               "PROCESSOR_ARCHITECTURE): os.arch not set");
 }
 
 static int
@@ -724,7 +747,11 @@ fixup_inspect_windows(struct fixup_volume *v, struct fixup_guest *g)
 		goto out;
 	if ((r = services_facts(&c)) < 0 || (r = hal_fact(&c)) < 0 ||
 	    (r = boot_driver_fact(&c)) < 0 || (r = platform_fact(&c)) < 0 ||
-	    (r = arch_fact(&c)) < 0 || (r = version_facts(&c)) < 0)
+	    (r = arch_fact(&c)) < 0 || (r = version_facts(&c)) < 0 ||
+	    (r = win_hostname_fact(c.system, c.cs, g->facts)) < 0 ||
+	    (r = win_drive_facts(c.system,
+	                         fixup_image_layout(fixup_volume_image(v)),
+	                         g->facts)) < 0)
 		goto out;
 	/* The plan reads the same hive: hand it over. */
 	g->system_copy = util_path_join(c.tmpdir, "SYSTEM");

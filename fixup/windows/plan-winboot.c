@@ -246,6 +246,10 @@ bcd_fix(struct win_ctx *w, const struct rules_action *a, const char *origin)
 			return log_error_errno(r, "Failed to fix %s: %m", path);
 	}
 	if (detecthal && streq(detecthal, "true") &&
+	    streq_ptr(fact(w, "os.version"), "6.0") &&
+	    (r = win_need_arch(w, origin, "the Vista detecthal fix")) < 0)
+		return r;
+	if (detecthal && streq(detecthal, "true") &&
 	    streq_ptr(fact(w, "os.arch"), "i386") &&
 	    streq_ptr(fact(w, "os.version"), "6.0")) {
 		r = winboot_bcd_set_detecthal(bcd, NULL, &op->edits, &rep);
@@ -253,8 +257,12 @@ bcd_fix(struct win_ctx *w, const struct rules_action *a, const char *origin)
 			return r;
 	}
 	if (fallback && streq(fallback, "true") &&
-	    b.l.style == WINBOOT_STYLE_GPT) {
+	    b.l.style == WINBOOT_STYLE_GPT &&
+	    (r = win_need_arch(w, origin, "the UEFI fallback loader")) != 0) {
 		const char *src = NULL, *dst = NULL;
+
+		if (r < 0)
+			return r;
 
 		r = winboot_uefi_fallback_needed(
 		        streq_ptr(fact(w, "os.arch"), "i386") ? "x86" : "x64",
@@ -411,6 +419,9 @@ require_file(struct win_ctx *w, const struct rules_action *a,
 		                         "%s present in the guest", file);
 	if (r >= 0 && only && streq(only, "true"))
 		return 0;
+	r = win_need_arch(w, origin, "a file from the patch cache");
+	if (r <= 0)
+		return r;
 	if (!w->in->cache)
 		return fixup_plan_add_problem(
 		        w->p, origin, true,

@@ -124,7 +124,11 @@ win_ctx_init(struct win_ctx *w, const struct fixup_plan_input *in,
 		w->target.major = w->target.minor = 0;
 	if (build)
 		(void)util_parse_u32(build, &w->target.build);
-	w->target.arch = arch && streq(arch, "i386") ? "x86" : "amd64";
+	/* Never guessed: unknown blocks what needs it (win_need_arch). */
+	w->target.arch = !arch                   ? NULL
+	                 : streq(arch, "i386")   ? "x86"
+	                 : streq(arch, "x86_64") ? "amd64"
+	                                         : NULL;
 	w->target.server = pt && streq(pt, "server");
 	w->driver_database =
 	        streq_ptr(fact(w, "windows.driver_database"), "true");
@@ -649,6 +653,24 @@ expand_device_ids(const char *hwid, char ***ret)
 	return 0;
 }
 
+int
+win_need_arch(struct win_ctx *w, const char *origin, const char *what)
+{
+	const char *arch = fact(w, "os.arch");
+	int r;
+
+	if (w->target.arch)
+		return 1;
+	r = fixup_plan_add_problem(
+	        w->p, origin, true,
+	        arch ? "imgfix handles i386 and x86_64 Windows guests"
+	             : "inspection found no PE header in System32 and no "
+	               "PROCESSOR_ARCHITECTURE (see 'imgfix inspect')",
+	        "%s needs the guest's architecture, and os.arch is %s", what,
+	        arch ? arch : "unknown");
+	return r < 0 ? r : 0;
+}
+
 static int
 inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
        bool stage_only)
@@ -665,6 +687,11 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 	struct hive_edits *e;
 	int r;
 
+	r = win_need_arch(w, origin,
+	                  stage_only ? "staging a driver"
+	                             : "injecting a driver");
+	if (r <= 0)
+		return r;
 	if (hwid) {
 		r = expand_device_ids(hwid, &ids);
 		if (r < 0)
