@@ -24,6 +24,21 @@ grep -q 'no driver package for netkvm.inf' kvm.xml ||
 grep -q 'name="win10-x64: remove-foreign-tools"' kvm.xml ||
 	fail "test case names are not 'profile: set'"
 
+# The same results from the store's catalog cache (written by the run
+# above, used now) and without it (--no-cache); timings aside.
+[ -f store/.imgfix-catalog ] || fail "no catalog cache beside the store"
+"$imgfix" rules test -r kvm-virtio -r remove-foreign-tools -d store \
+	--junit kvm-warm.xml >kvm-warm.out || true
+"$imgfix" --no-cache rules test -r kvm-virtio -r remove-foreign-tools \
+	-d store --junit kvm-none.xml >kvm-none.out || true
+untimed() { sed -E 's/ time="[^"]*"//g; s/[0-9]+(\.[0-9]+)? ?(ms|s)\b/T/g' "$1"; }
+for run in warm none; do
+	[ "$(untimed kvm.out)" = "$(untimed kvm-$run.out)" ] ||
+		fail "rules test output differs with the cache $run"
+	[ "$(untimed kvm.xml)" = "$(untimed kvm-$run.xml)" ] ||
+		fail "JUnit output differs with the cache $run"
+done
+
 # A set whose every driver is in the store passes, with --profiles DIR.
 mkdir profiles
 "$imgfix" inspect --json "$fixtures/linux/debian12" >profiles/deb.json
