@@ -222,8 +222,8 @@ csum_end(struct csum *c, uint64_t len)
 	return h ^ (h >> 29);
 }
 
-static uint64_t
-checksum(const uint8_t *p, size_t n)
+uint64_t
+drivers_cache_checksum(const void *p, size_t n)
 {
 	struct csum c = {.h = 0x9E3779B97F4A7C15ull};
 
@@ -332,7 +332,7 @@ check_file(struct drivers_cache *c, const char **why)
 		*why = "truncated or overlong";
 		return -EBADMSG;
 	}
-	if (checksum(r.p, (size_t)plen) != sum) {
+	if (drivers_cache_checksum(r.p, (size_t)plen) != sum) {
 		*why = "checksum mismatch";
 		return -EBADMSG;
 	}

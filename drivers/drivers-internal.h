@@ -87,6 +87,8 @@ int drivers_cache_open(const char *origin, const char *root_path, bool iso,
                        struct drivers_cache **ret);
 struct drivers_cache *drivers_cache_free(struct drivers_cache *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct drivers_cache *, drivers_cache_free)
+/* The checksum of a cache file's body (exposed for the tests). */
+uint64_t drivers_cache_checksum(const void *p, size_t n);
 /* Entries of the file loaded (0 when none was valid). */
 size_t drivers_cache_n_entries(const struct drivers_cache *c);
 /* The cache's own files in a store root (not part of the store). */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "drivers.h"
+#include "drivers-internal.h"
 #include "tests.h"
 
 #define N_INFS 6
@@ -520,4 +520,48 @@ TEST(scan_reports_progress)
 	         N_INFS, N_INFS);
 	if (!strstr(out, want))
 		TEST_FAIL("no \"%s\" in \"%s\"", want, out);
+}
+
+/* Offset of the body of a cache file (after magic, format, version,
+ * identity, count, body length, checksum). */
+static size_t
+body_offset(const uint8_t *b, size_t len)
+{
+	size_t o = 12;
+
+	for (int i = 0; i < 2; i++) {
+		ASSERT_TRUE(o + 4 <= len);
+		o += 4 + util_le32(b + o) + 1;
+	}
+	return o + 4 + 16;
+}
+
+/* Every byte of the body changed in turn, with the checksum made right
+ * again: the cache decodes as hostile input (never a crash, a bad entry
+ * rejects the file), and the scan goes on. */
+TEST(mangled_entries_are_checked)
+{
+	_cleanup_free_ char *store = make_store("mangled"), *cache = NULL,
+	                    *orig = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL;
+	size_t len, body;
+
+	a = scan(store, true, NULL);
+	cache = util_path_join(store, ".imgfix-catalog");
+	ASSERT_OK(util_read_file(cache, 1 << 20, &orig, &len));
+	body = body_offset((const uint8_t *)orig, len);
+	ASSERT_TRUE(body < len);
+	for (size_t i = body; i < len; i += 13) {
+		_cleanup_free_ char *m = malloc(len), *log = NULL;
+		_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
+
+		ASSERT_NOT_NULL(m);
+		memcpy(m, orig, len);
+		m[i] ^= (char)(i & 1 ? 0x80 : 0x7F);
+		util_put_le64((uint8_t *)m + body - 8,
+		              drivers_cache_checksum(m + body, len - body));
+		ASSERT_OK(util_write_file_atomic(cache, m, len));
+		s = scan(store, true, &log);
+		ASSERT_EQ(drivers_store_n_packages(s), N_INFS);
+	}
 }
