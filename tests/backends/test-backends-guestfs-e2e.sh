@@ -18,17 +18,22 @@
 #     rollback restores the tree.
 #
 # Slow (each imgfix call boots the appliance; TCG under
-# LIBGUESTFS_BACKEND_SETTINGS=force_tcg).  Exit 77 when the corpus,
-# qemu-img or guestfish is missing or no appliance can start.
+# LIBGUESTFS_BACKEND_SETTINGS=force_tcg), so: the qcow2, vmdk and LVM parts
+# run as three parallel jobs, each with its own files and log (a failed one
+# prints its log); the LVM image is kept in the fixture cache
+# (tests/fixtures/fixture-cache.sh) keyed by the tree and the guestfish
+# recipe; the fixed LVM tree is copied out of a copy of the image while
+# rollback runs on the image; and whether an appliance can start at all is
+# asked only when a part fails.  Exit 77 when the corpus, qemu-img or
+# guestfish is missing or no appliance can start.
 . "$(dirname "$0")/../e2e/lib.sh"
 PATH=$PATH:/usr/sbin:/sbin
 for t in qemu-img guestfish debugfs sfdisk mkfs.ext4; do
 	command -v $t >/dev/null || skip "$t not installed"
 done
 cd "$tmp"
-guestfish -a /dev/null run >probe.log 2>&1 ||
-	skip "no libguestfs appliance: $(tail -1 probe.log)"
 store
+. "$fixtures/fixture-cache.sh"
 
 sets=(-r kvm-virtio -r remove-foreign-tools -d store)
 
@@ -52,8 +57,9 @@ cp win.orig direct.img
 "$imgfix" hive diff win.orig:SYSTEM direct.img:SYSTEM >direct.diff.reg
 [ -s direct.diff.reg ] || fail "the direct fix changed nothing in SYSTEM"
 
-for fmt in qcow2 vmdk; do
-	img=win.$fmt
+# windows_fmt FMT: the Windows fixture as FMT on the guestfs road.
+windows_fmt() {
+	local fmt=$1 img=win.$1
 	qemu-img convert -f raw -O $fmt win.orig $img
 
 	"$imgfix" inspect --backend guestfs --json $img >$fmt.inspect.json ||
@@ -84,45 +90,84 @@ for fmt in qcow2 vmdk; do
 		fail "$fmt: SYSTEM differs after rollback: $(head -5 $fmt.rolled.reg)"
 	rm -f $fmt.fixed.raw $fmt.rolled.raw
 	echo "windows $fmt: inspect, fix, rollback as on the direct road"
-done
+}
 
 # ---- Linux on LVM ------------------------------------------------------
-tree=$src/tests/fixtures/linux/debian12
-truncate -s 64M ext4.img
-printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q ext4.img
-mkfs.ext4 -F -q -E offset=1048576 -d "$tree" ext4.img 63M
-"$imgfix" fix --json -r linux-virtio --backup ext4.bk ext4.img \
-	>ext4.fix.json || fail "direct ext4 fix failed"
-[ "$(json_get ext4.fix.json 'j["backend"]')" = ext ] ||
-	fail "direct Linux fix did not run on the ext backend"
-mkdir direct-out
-for d in etc boot; do
-	debugfs -R "rdump /$d direct-out" "ext4.img?offset=1048576" \
-		>/dev/null 2>&1
+linux_lvm() {
+	tree=$src/tests/fixtures/linux/debian12
+	truncate -s 64M ext4.img
+	printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q ext4.img
+	mkfs.ext4 -F -q -E offset=1048576 -d "$tree" ext4.img 63M
+	"$imgfix" fix --json -r linux-virtio --backup ext4.bk ext4.img \
+		>ext4.fix.json || fail "direct ext4 fix failed"
+	[ "$(json_get ext4.fix.json 'j["backend"]')" = ext ] ||
+		fail "direct Linux fix did not run on the ext backend"
+	mkdir direct-out
+	for d in etc boot; do
+		debugfs -R "rdump /$d direct-out" "ext4.img?offset=1048576" \
+			>/dev/null 2>&1
+	done
+
+	local lvm_recipe="-N lvm.img=lvfs:/dev/VG/root:ext4:96M -m /dev/VG/root copy-in etc boot lib usr /"
+	local key
+	key=lvm-$(fixture_key "=$lvm_recipe" "$tree/etc" "$tree/boot" \
+		"$tree/lib" "$tree/usr")
+	if ! fixture_cache_fetch "$key" lvm; then
+		guestfish -N lvm.img=lvfs:/dev/VG/root:ext4:96M -m /dev/VG/root \
+			copy-in "$tree/etc" "$tree/boot" "$tree/lib" "$tree/usr" / ||
+			fail "guestfish could not build the LVM image"
+		mkdir -p lvm && mv lvm.img lvm/
+		fixture_cache_keep "$key" lvm
+	fi
+	mv lvm/lvm.img lvm.img
+	"$imgfix" fix --json -r linux-virtio --backup lvm.bk lvm.img \
+		>lvm.fix.json || fail "LVM fix failed"
+	[ "$(json_get lvm.fix.json 'j["backend"]')" = guestfs ] ||
+		fail "LVM: the report does not say guestfs"
+	# The fixed tree, read from a copy while the image is rolled back.
+	mkdir lvm-out
+	cp --sparse=always lvm.img lvm.fixed.img
+	guestfish --ro -a lvm.fixed.img -m /dev/VG/root \
+		copy-out /etc /boot lvm-out &
+	local copy_pid=$!
+
+	"$imgfix" rollback --backup lvm.bk lvm.img >/dev/null ||
+		fail "LVM: rollback failed"
+	mkdir lvm-rolled
+	guestfish --ro -a lvm.img -m /dev/VG/root copy-out /etc /boot lvm-rolled
+	wait $copy_pid || fail "LVM: copy-out of the fixed tree failed"
+	# One legitimate difference: on the raw image /dev/sda1 is the root
+	# filesystem, so fstab-to-uuid writes its UUID=; on the LVM image sda1 is a
+	# PV, so the name is only remapped (vda1).
+	sed -i -E 's|^UUID=[0-9a-fA-F-]+([[:space:]]+/[[:space:]])|/dev/vda1\1|' \
+		direct-out/etc/fstab
+	diff -r --no-dereference direct-out lvm-out ||
+		fail "LVM: fixed /etc and /boot differ from the direct road"
+
+	diff -r --no-dereference "$tree/etc" lvm-rolled/etc &&
+		diff -r --no-dereference "$tree/boot" lvm-rolled/boot ||
+		fail "LVM: the tree differs after rollback"
+	echo "linux LVM: fix as on the direct road, rollback restores the tree"
+}
+
+for part in "windows_fmt qcow2" "windows_fmt vmdk" linux_lvm; do
+	log=${part// /-}.log
+	($part; touch "$log.ok") >"$log" 2>&1 &
 done
-
-guestfish -N lvm.img=lvfs:/dev/VG/root:ext4:96M -m /dev/VG/root \
-	copy-in "$tree/etc" "$tree/boot" "$tree/lib" "$tree/usr" / ||
-	fail "guestfish could not build the LVM image"
-"$imgfix" fix --json -r linux-virtio --backup lvm.bk lvm.img \
-	>lvm.fix.json || fail "LVM fix failed"
-[ "$(json_get lvm.fix.json 'j["backend"]')" = guestfs ] ||
-	fail "LVM: the report does not say guestfs"
-mkdir lvm-out
-guestfish --ro -a lvm.img -m /dev/VG/root copy-out /etc /boot lvm-out
-# One legitimate difference: on the raw image /dev/sda1 is the root
-# filesystem, so fstab-to-uuid writes its UUID=; on the LVM image sda1 is a
-# PV, so the name is only remapped (vda1).
-sed -i -E 's|^UUID=[0-9a-fA-F-]+([[:space:]]+/[[:space:]])|/dev/vda1\1|' \
-	direct-out/etc/fstab
-diff -r --no-dereference direct-out lvm-out ||
-	fail "LVM: fixed /etc and /boot differ from the direct road"
-
-"$imgfix" rollback --backup lvm.bk lvm.img >/dev/null ||
-	fail "LVM: rollback failed"
-mkdir lvm-rolled
-guestfish --ro -a lvm.img -m /dev/VG/root copy-out /etc /boot lvm-rolled
-diff -r --no-dereference "$tree/etc" lvm-rolled/etc &&
-	diff -r --no-dereference "$tree/boot" lvm-rolled/boot ||
-	fail "LVM: the tree differs after rollback"
-echo "linux LVM: fix as on the direct road, rollback restores the tree"
+wait
+failed=0
+for part in "windows_fmt qcow2" "windows_fmt vmdk" linux_lvm; do
+	log=${part// /-}.log
+	if [ -e "$log.ok" ]; then
+		cat "$log"
+	else
+		echo "--- $part:" >&2
+		cat "$log" >&2
+		failed=$((failed + 1))
+	fi
+done
+if [ $failed -ne 0 ]; then
+	guestfish -a /dev/null run >probe.log 2>&1 ||
+		skip "no libguestfs appliance: $(tail -1 probe.log)"
+	fail "$failed of 3 parts failed"
+fi
