@@ -15,6 +15,7 @@
 struct fix_args {
 	struct fixup_session_options o;
 	char **sets, **stores, **force;
+	char **keys; /* --key pairs, wiped when done */
 	const char *backup;
 	bool json;
 };
@@ -25,6 +26,7 @@ fix_args_done(struct fix_args *a)
 	util_strv_free(a->sets);
 	util_strv_free(a->stores);
 	util_strv_free(a->force);
+	imgfix_keys_free(a->keys);
 }
 
 static void
@@ -32,7 +34,7 @@ usage(FILE *f, bool fix)
 {
 	fprintf(f,
 	        "Usage: imgfix %s -r SET [-r SET...] [-d STORE...] [-p CACHE] "
-	        "[OPTIONS] IMAGE\n\n"
+	        "[OPTIONS] IMAGE [DISK...]\n\n"
 	        "%s\n\n"
 	        "Options:\n"
 	        "  -r, --rules SET       rule set name (kvm-virtio, ...) or "
@@ -45,6 +47,11 @@ usage(FILE *f, bool fix)
 	        "guestfs when needed)\n"
 	        "      --format FMT      image format for guestfs (qcow2, "
 	        "vmdk, ...)\n"
+	        "      --key SEL:key:KEY | SEL:file:FILE\n"
+	        "                        LUKS key for device / UUID SEL "
+	        "(or all)\n"
+	        "      DISK...           the guest's other disks (guestfs "
+	        "road)\n"
 	        "      --json            machine-readable report on stdout\n"
 	        "%s"
 	        "  -h, --help            this help\n",
@@ -68,7 +75,8 @@ parse(int argc, char **argv, bool fix, struct fix_args *a)
 		ARG_BACKUP,
 		ARG_FORCE,
 		ARG_BACKEND,
-		ARG_FORMAT
+		ARG_FORMAT,
+		ARG_KEY
 	};
 	static const struct option options[] = {
 	        {"rules", required_argument, NULL, 'r'},
@@ -80,6 +88,7 @@ parse(int argc, char **argv, bool fix, struct fix_args *a)
 	        {"force", required_argument, NULL, ARG_FORCE},
 	        {"backend", required_argument, NULL, ARG_BACKEND},
 	        {"format", required_argument, NULL, ARG_FORMAT},
+	        {"key", required_argument, NULL, ARG_KEY},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -110,6 +119,10 @@ parse(int argc, char **argv, bool fix, struct fix_args *a)
 		case ARG_FORMAT:
 			a->o.format = optarg;
 			break;
+		case ARG_KEY:
+			if (imgfix_parse_key(optarg, &a->keys) < 0)
+				return -EINVAL;
+			break;
 		case ARG_BACKUP:
 		case ARG_FORCE:
 			if (!fix) {
@@ -129,13 +142,15 @@ parse(int argc, char **argv, bool fix, struct fix_args *a)
 			return -EINVAL;
 		}
 	}
-	if (optind + 1 != argc || !a->sets) {
-		log_error("Expected -r SET and exactly one IMAGE. See 'imgfix "
-		          "%s --help'.",
+	if (optind >= argc || !a->sets) {
+		log_error("Expected -r SET and an IMAGE (and the guest's other "
+		          "disks). See 'imgfix %s --help'.",
 		          fix ? "fix" : "plan");
 		return -EINVAL;
 	}
 	a->o.image = argv[optind];
+	a->o.more_disks = optind + 1 < argc ? argv + optind + 1 : NULL;
+	a->o.keys = a->keys;
 	a->o.sets = a->sets;
 	a->o.stores = a->stores;
 	a->o.force = a->force;

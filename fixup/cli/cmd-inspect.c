@@ -17,7 +17,7 @@ help(FILE *f)
 {
 	fprintf(f,
 	        "Usage: imgfix inspect [--json] [--backend B] [--format FMT] "
-	        "IMAGE\n\n"
+	        "[--key SEL:key:KEY] IMAGE [DISK...]\n\n"
 	        "Finds the Windows and Linux installations on IMAGE (a raw "
 	        "disk image,\na block device or a directory) and prints "
 	        "their facts.  Nothing is\nwritten to the image.\n\n"
@@ -27,6 +27,9 @@ help(FILE *f)
 	        "  --backend B direct or guestfs (default: direct, guestfs "
 	        "when needed)\n"
 	        "  --format FMT image format for guestfs (qcow2, vmdk, ...)\n"
+	        "  --key SEL:key:KEY | SEL:file:FILE\n"
+	        "              LUKS key for device / UUID SEL (or all)\n"
+	        "  DISK...     the guest's other disks (the guestfs road)\n"
 	        "  -h, --help  this help\n");
 }
 
@@ -70,6 +73,7 @@ cmd_inspect(int argc, char **argv)
 	        {"json", no_argument, NULL, 'j'},
 	        {"backend", required_argument, NULL, 'B'},
 	        {"format", required_argument, NULL, 'F'},
+	        {"key", required_argument, NULL, 'K'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -77,6 +81,7 @@ cmd_inspect(int argc, char **argv)
 	struct fixup_guest *guests = NULL;
 	size_t n = 0;
 	struct fixup_image_options io = {0};
+	_cleanup_(imgfix_keys_freep) char **keys = NULL;
 	const char *backend = NULL;
 	bool json = false;
 	unsigned flags = 0;
@@ -93,6 +98,10 @@ cmd_inspect(int argc, char **argv)
 		case 'F':
 			io.format = optarg;
 			break;
+		case 'K':
+			if (imgfix_parse_key(optarg, &keys) < 0)
+				return IMGFIX_EXIT_USAGE;
+			break;
 		case 'h':
 			help(stdout);
 			return IMGFIX_EXIT_OK;
@@ -101,10 +110,12 @@ cmd_inspect(int argc, char **argv)
 			return IMGFIX_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		help(stderr);
 		return IMGFIX_EXIT_USAGE;
 	}
+	io.keys = keys;
+	io.more_disks = optind + 1 < argc ? argv + optind + 1 : NULL;
 	if (imgfix_globals.verbose >= 2)
 		flags |= FIXUP_OPEN_VERBOSE;
 	if (backend && streq(backend, "guestfs"))

@@ -12,10 +12,12 @@ cmd_rollback(int argc, char **argv)
 	static const struct option options[] = {
 	        {"backup", required_argument, NULL, 'b'},
 	        {"force", no_argument, NULL, 'f'},
+	        {"key", required_argument, NULL, 'K'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	_cleanup_free_ char *dflt = NULL;
+	_cleanup_(imgfix_keys_freep) char **keys = NULL;
 	const char *backup = NULL;
 	bool force = false;
 	int c, r;
@@ -28,9 +30,13 @@ cmd_rollback(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'K':
+			if (imgfix_parse_key(optarg, &keys) < 0)
+				return IMGFIX_EXIT_USAGE;
+			break;
 		case 'h':
 			printf("Usage: imgfix rollback [--backup DIR] "
-			       "[--force] "
+			       "[--force] [--key SEL:key:KEY] "
 			       "IMAGE\n\n"
 			       "Restores every byte a fix changed, from its "
 			       "journal (also after an\ninterrupted fix).  "
@@ -42,6 +48,10 @@ cmd_rollback(int argc, char **argv)
 			       "IMAGE.imgfix)\n"
 			       "      --force       restore even if the image "
 			       "changed after the fix\n"
+			       "      --key SEL:key:KEY | SEL:file:FILE\n"
+			       "                    LUKS key (guestfs road), "
+			       "as "
+			       "for 'imgfix fix'\n"
 			       "  -h, --help        this help\n");
 			return IMGFIX_EXIT_OK;
 		default:
@@ -59,7 +69,7 @@ cmd_rollback(int argc, char **argv)
 			return IMGFIX_EXIT_FAILURE;
 		backup = dflt;
 	}
-	r = fixup_rollback(argv[optind], backup, force);
+	r = fixup_rollback(argv[optind], backup, force, keys);
 	if (r < 0)
 		return IMGFIX_EXIT_FAILURE;
 	if (r > 0) {

@@ -36,6 +36,16 @@ extern struct imgfix_globals imgfix_globals;
  * build directory, else the installed datadir.  Returns malloc'd memory.
  */
 char *imgfix_data_path(const char *rel);
+/* --key SELECTOR:key:KEY | SELECTOR:file:FILE (cli-keys.c): appends the
+ * (selector, key) pair to *keys; logs its errors, never the key. */
+int imgfix_parse_key(const char *arg, char ***keys);
+/* Wipes and frees a key list. */
+void imgfix_keys_free(char **keys);
+static inline void
+imgfix_keys_freep(char ***keys)
+{
+	imgfix_keys_free(*keys);
+}
 
 int cmd_hive(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

@@ -421,6 +421,14 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	                    : realpath(fixup_image_path(img), NULL);
 	j.dir = strdup(backup_dir);
 	j.image = abs_image ? strdup(abs_image) : NULL;
+	STRV_FOREACH (d, fixup_image_more_disks(img)) {
+		char *a = realpath(*d, NULL);
+
+		if (!a || util_strv_consume(&j.disks, a) < 0) {
+			r = a ? -ENOMEM : -errno;
+			goto finish;
+		}
+	}
 	j.image_format = raw ? strdup(fixup_image_format(img)) : NULL;
 	j.backend = strdup(fixup_volume_backend(root));
 	j.root = strdup(fixup_volume_name(root));
@@ -546,18 +554,19 @@ finish:
 }
 
 static int
-rollback_dir(struct journal *j)
+rollback_dir(struct journal *j, char *const *keys)
 {
+	struct fixup_image_options o = {.keys = keys, .more_disks = j->disks};
 	_cleanup_(fixup_image_freep) struct fixup_image *img = NULL;
 	struct fixup_volume *v;
 	int r;
 
-	r = fixup_image_open(j->image,
-	                     FIXUP_OPEN_WRITE |
-	                             (j->backend && streq(j->backend, "guestfs")
-	                                      ? FIXUP_OPEN_GUESTFS
-	                                      : 0),
-	                     &img);
+	r = fixup_image_open_opts(
+	        j->image,
+	        FIXUP_OPEN_WRITE | (j->backend && streq(j->backend, "guestfs")
+	                                    ? FIXUP_OPEN_GUESTFS
+	                                    : FIXUP_OPEN_DIRECT),
+	        &o, &img);
 	if (r < 0)
 		return log_error_errno(
 		        r, "Failed to open %s for rollback: %s", j->image,
@@ -622,7 +631,8 @@ rollback_dir(struct journal *j)
 }
 
 int
-fixup_rollback(const char *image, const char *backup_dir, bool force)
+fixup_rollback(const char *image, const char *backup_dir, bool force,
+               char *const *keys)
 {
 	_cleanup_free_ char *abs_image = fixup_io_is_nbd_uri(image)
 	                                         ? strdup(image)
@@ -685,7 +695,7 @@ fixup_rollback(const char *image, const char *backup_dir, bool force)
 			log_error_errno(r, "Failed to restore %s from %s: %m",
 			                j.image, undo);
 	} else
-		r = rollback_dir(&j);
+		r = rollback_dir(&j, keys);
 	if (r >= 0)
 		r = journal_set_state(&j, "rolled-back");
 	journal_done(&j);

@@ -39,6 +39,7 @@ int fixup_apply(struct fixup_image *img, struct fixup_volume *root,
  * was nothing to undo (never applied / already rolled back), 0 when it
  * restored, -errno on failure (with a logged message).
  */
-int fixup_rollback(const char *image, const char *backup_dir, bool force);
+int fixup_rollback(const char *image, const char *backup_dir, bool force,
+                   char *const *keys);
 
 #endif

@@ -25,6 +25,7 @@ journal_done(struct journal *j)
 	free(j->root);
 	free(j->created);
 	util_strv_free(j->created_dirs);
+	util_strv_free(j->disks);
 	*j = (struct journal){0};
 }
 
@@ -138,6 +139,13 @@ journal_save(const struct journal *j)
 	STRV_FOREACH (d, j->created_dirs)
 		json_object_array_add(dirs, str(*d));
 	json_object_object_add(o, "created_dirs", dirs);
+	if (j->disks) {
+		struct json_object *disks = json_object_new_array();
+
+		STRV_FOREACH (d, j->disks)
+			json_object_array_add(disks, str(*d));
+		json_object_object_add(o, "disks", disks);
+	}
 	text = json_object_to_json_string_ext(
 	        o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
@@ -182,6 +190,25 @@ is_hex64(const char *s)
 {
 	return s && strlen(s) == UTIL_SHA256_HEX_LEN &&
 	       strspn(s, "0123456789abcdef") == UTIL_SHA256_HEX_LEN;
+}
+
+/* The strings of the array key of o (absent: none). */
+static int
+get_strv(struct json_object *o, const char *key, char ***ret)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *d = json_object_array_get_idx(v, i);
+
+		if (json_object_is_type(d, json_type_string) &&
+		    util_strv_push(ret, json_object_get_string(d)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int
@@ -267,18 +294,11 @@ journal_load(const char *dir, struct journal *ret)
 				strcpy(f->sha_after, sa);
 		}
 	}
-	if (json_object_object_get_ex(o, "created_dirs", &v) &&
-	    json_object_is_type(v, json_type_array))
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *d = json_object_array_get_idx(v, i);
-
-			if (json_object_is_type(d, json_type_string) &&
-			    util_strv_push(&j.created_dirs,
-			                   json_object_get_string(d)) < 0) {
-				journal_done(&j);
-				return -ENOMEM;
-			}
-		}
+	if (get_strv(o, "created_dirs", &j.created_dirs) < 0 ||
+	    get_strv(o, "disks", &j.disks) < 0) {
+		journal_done(&j);
+		return -ENOMEM;
+	}
 	*ret = j;
 	return 0;
 }

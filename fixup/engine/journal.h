@@ -42,6 +42,7 @@ struct journal {
 	char *dir;          /* the backup directory */
 	char *state;        /* see above */
 	char *image;        /* absolute path of the image, or its NBD URI */
+	char **disks;       /* the guest's other disks (guestfs road) */
 	char *image_format; /* "raw", "qcow2", ... (NULL in old journals:
 	                     * raw); rollback opens the image with it */
 	uint64_t image_size;

@@ -92,11 +92,26 @@ fixup_road_open_inspect(const char *path, unsigned flags,
 	bool helps = false;
 	int r;
 
+	if (o && o->more_disks && o->more_disks[0] &&
+	    !(flags & FIXUP_OPEN_GUESTFS)) {
+		if (flags & FIXUP_OPEN_DIRECT)
+			return fixup_set_error(-EINVAL,
+			                       "%s: several disks of one guest "
+			                       "need the guestfs road (not "
+			                       "--backend direct)",
+			                       path);
+		flags |= FIXUP_OPEN_GUESTFS;
+		reason = strdup("several disks of one guest");
+		if (!reason)
+			return -ENOMEM;
+		log_info("%s: %s: taking the guestfs road.", path, reason);
+	}
 	r = fixup_image_open_opts(path, flags, o, &img);
 	if (r < 0)
 		return r;
 	util_log_phase("open image");
-	if (fixup_image_is_guestfs(img) && !(flags & FIXUP_OPEN_GUESTFS)) {
+	if (fixup_image_is_guestfs(img) && !(flags & FIXUP_OPEN_GUESTFS) &&
+	    !reason) {
 		reason = strdup("the direct road cannot open the image (not "
 		                "raw, or no partition it can open)");
 		if (!reason)

@@ -50,7 +50,9 @@ fixup_session_open(struct fixup_session *s,
 		                       "Unknown --backend '%s' (direct or "
 		                       "guestfs).",
 		                       o->backend);
-	struct fixup_image_options io = {.format = o->format};
+	struct fixup_image_options io = {.format = o->format,
+	                                 .keys = o->keys,
+	                                 .more_disks = o->more_disks};
 	util_log_phase("start");
 	r = fixup_road_open_inspect(o->image, flags, &io, &s->img, &s->guests,
 	                            &s->n_guests);

@@ -24,6 +24,8 @@ struct fixup_session_options {
 	bool allow_unclean;  /* read-only opens only */
 	const char *backend; /* --backend: "direct", "guestfs"; NULL = auto */
 	const char *format;  /* --format: image format for guestfs */
+	char *const *keys;   /* --key: LUKS (selector, key) pairs */
+	char *const *more_disks; /* more disk images of the same guest */
 };
 
 struct fixup_session {

@@ -70,9 +70,13 @@ struct fixup_guestfs;
  * (format: "raw", "qcow2", "vmdk", "vhdx", "vpc" ...; NULL = let qemu
  * detect it) to a new libguestfs handle and launches the
  * appliance: KVM first, TCG when KVM cannot be used (or when
- * LIBGUESTFS_BACKEND_SETTINGS already says force_tcg).  Launch progress is
- * shown through util/progress (terminal only).  keys: LUKS passphrases
- * tried in order on every encrypted device (may be NULL).  LVM volume
+ * LIBGUESTFS_BACKEND_SETTINGS already says force_tcg).  more (may be
+ * NULL): further disks of the same guest, added after path in the same
+ * format (md RAID, LVM over several disks).  Launch progress is
+ * shown through util/progress (terminal only).  keys: LUKS keys as
+ * (selector, passphrase) pairs (see struct fixup_image_options; may be
+ * NULL); an encrypted device no key selects, or that its keys do not
+ * open, is -ENOKEY with a detail naming it.  LVM volume
  * groups are activated by the appliance.  FIXUP_OPEN_WRITE adds the disk
  * read-write; FIXUP_OPEN_VERBOSE turns on libguestfs's verbose output.
  * The filesystems found (guestfs_list_filesystems, swap and unknown
@@ -81,8 +85,9 @@ struct fixup_guestfs;
  * names the library), -ENXIO (no appliance could start: the detail says
  * why), -EINVAL (libguestfs cannot open the image), -ENOMEM.
  */
-int fixup_guestfs_open(const char *path, const char *format, char *const *keys,
-                       unsigned flags, struct fixup_guestfs **ret);
+int fixup_guestfs_open(const char *path, char *const *more, const char *format,
+                       char *const *keys, unsigned flags,
+                       struct fixup_guestfs **ret);
 /* Unmounts everything, shuts the appliance down (errors of a writable
  * handle are returned: a failed shutdown may have lost writes) and frees.
  * Accepts NULL. */

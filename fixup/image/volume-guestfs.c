@@ -52,6 +52,7 @@
 struct fixup_guestfs {
 	guestfs_h *g;
 	char *path;
+	char **more; /* further disks of the guest */
 	char *format;
 	bool writable;
 	unsigned flags;
@@ -253,20 +254,25 @@ gfs_handle(struct fixup_guestfs *f, bool tcg)
 		sym_guestfs_close(g);
 		return -ENOMEM;
 	}
-	if (f->format)
-		r = sym_guestfs_add_drive_opts(
-		        g, f->path, GUESTFS_ADD_DRIVE_OPTS_FORMAT, f->format,
-		        GUESTFS_ADD_DRIVE_OPTS_READONLY, f->writable ? 0 : 1,
-		        -1);
-	else
-		r = sym_guestfs_add_drive_opts(g, f->path,
-		                               GUESTFS_ADD_DRIVE_OPTS_READONLY,
-		                               f->writable ? 0 : 1, -1);
-	if (r < 0) {
-		r = fixup_set_error(-EINVAL, "%s: libguestfs cannot add it: %s",
-		                    f->path, sym_guestfs_last_error(g));
-		sym_guestfs_close(g);
-		return r;
+	for (size_t i = 0; i <= util_strv_length(f->more); i++) {
+		const char *p = i == 0 ? f->path : f->more[i - 1];
+
+		if (f->format)
+			r = sym_guestfs_add_drive_opts(
+			        g, p, GUESTFS_ADD_DRIVE_OPTS_FORMAT, f->format,
+			        GUESTFS_ADD_DRIVE_OPTS_READONLY,
+			        f->writable ? 0 : 1, -1);
+		else
+			r = sym_guestfs_add_drive_opts(
+			        g, p, GUESTFS_ADD_DRIVE_OPTS_READONLY,
+			        f->writable ? 0 : 1, -1);
+		if (r < 0) {
+			r = fixup_set_error(-EINVAL,
+			                    "%s: libguestfs cannot add it: %s",
+			                    p, sym_guestfs_last_error(g));
+			sym_guestfs_close(g);
+			return r;
+		}
 	}
 	f->g = g;
 	return 0;
@@ -322,43 +328,67 @@ gfs_launch(struct fixup_guestfs *f)
 
 /* ---- discovery ---------------------------------------------------------- */
 
-/* Opens LUKS devices with the keys given, then activates LVM. */
+/* True when the --key selector sel names the LUKS device dev. */
+static bool
+key_selects(const char *sel, const char *dev, const char *uuid)
+{
+	return streq(sel, "all") || streq(sel, dev) ||
+	       (uuid && *uuid && strcaseeq(sel, uuid));
+}
+
+/* Opens every LUKS device with the keys that select it, then activates
+ * LVM.  A device no key selects or opens is -ENOKEY: its filesystems
+ * would be missing from the inspection without a word. */
 static int
 gfs_unlock(struct fixup_guestfs *f, char *const *keys)
 {
 	char **fs = NULL;
 	size_t opened = 0;
+	int r = 0;
 
-	if (!keys || !*keys)
-		return 0;
 	fs = sym_guestfs_list_filesystems(f->g);
 	if (!fs)
 		return gfs_fail(f, "cannot list filesystems", NULL);
-	for (size_t i = 0; fs[i] && fs[i + 1]; i += 2) {
-		bool ok = false;
+	for (size_t i = 0; r >= 0 && fs[i] && fs[i + 1]; i += 2) {
+		_cleanup_free_ char *uuid = NULL;
+		bool tried = false, ok = false;
 		char map[32];
 
 		if (!streq(fs[i + 1], "crypto_LUKS"))
 			continue;
+		uuid = sym_guestfs_vfs_uuid(f->g, fs[i]);
 		snprintf(map, sizeof(map), "imgfix-luks%zu", opened);
-		STRV_FOREACH (k, keys)
-			if (sym_guestfs_cryptsetup_open(f->g, fs[i], *k, map,
-			                                -1) >= 0) {
-				ok = true;
-				break;
-			}
-		if (!ok) {
-			int r = fixup_set_error(
-			        -ENOKEY,
-			        "%s: none of the %zu key(s) given opens the "
-			        "LUKS device %s",
-			        f->path, util_strv_length(keys), fs[i]);
-			util_strv_free(fs);
-			return r;
+		for (size_t k = 0; !ok && keys && keys[k] && keys[k + 1];
+		     k += 2) {
+			if (!key_selects(keys[k], fs[i], uuid))
+				continue;
+			tried = true;
+			ok = sym_guestfs_cryptsetup_open(
+			             f->g, fs[i], keys[k + 1], map, -1) >= 0;
 		}
-		opened++;
+		if (ok) {
+			opened++;
+			continue;
+		}
+		if (tried)
+			r = fixup_set_error(
+			        -ENOKEY,
+			        "%s: %s is encrypted (LUKS UUID %s) "
+			        "and the key(s) given for it do not "
+			        "open it",
+			        f->path, fs[i], uuid ? uuid : "?");
+		else
+			r = fixup_set_error(
+			        -ENOKEY,
+			        "%s: %s is encrypted (LUKS UUID %s): "
+			        "give its key with --key %s:key:KEY "
+			        "or --key %s:file:FILE",
+			        f->path, fs[i], uuid ? uuid : "?", fs[i],
+			        uuid ? uuid : fs[i]);
 	}
 	util_strv_free(fs);
+	if (r < 0)
+		return r;
 	if (opened > 0 && sym_guestfs_lvm_scan(f->g, 1) < 0)
 		return gfs_fail(f, "cannot activate LVM on the opened LUKS",
 		                "devices");
@@ -405,8 +435,9 @@ gfs_discover(struct fixup_guestfs *f)
 }
 
 int
-fixup_guestfs_open(const char *path, const char *format, char *const *keys,
-                   unsigned flags, struct fixup_guestfs **ret)
+fixup_guestfs_open(const char *path, char *const *more, const char *format,
+                   char *const *keys, unsigned flags,
+                   struct fixup_guestfs **ret)
 {
 	struct fixup_guestfs *f;
 	int r;
@@ -423,13 +454,19 @@ fixup_guestfs_open(const char *path, const char *format, char *const *keys,
 	f->writable = (flags & FIXUP_OPEN_WRITE) != 0;
 	f->path = strdup(path);
 	f->format = format ? strdup(format) : NULL;
-	if (!f->path || (format && !f->format)) {
+	f->more = util_strv_copy(more);
+	if (!f->path || (format && !f->format) || (more && !f->more)) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	if (access(path, f->writable ? R_OK | W_OK : R_OK) < 0) {
-		r = fixup_set_error(-errno, "%s: %s", path, strerror(errno));
-		goto fail;
+	for (size_t i = 0; i <= util_strv_length(more); i++) {
+		const char *p = i == 0 ? path : more[i - 1];
+
+		if (access(p, f->writable ? R_OK | W_OK : R_OK) < 0) {
+			r = fixup_set_error(-errno, "%s: %s", p,
+			                    strerror(errno));
+			goto fail;
+		}
 	}
 	r = gfs_launch(f);
 	if (r < 0)
@@ -468,6 +505,7 @@ fixup_guestfs_close(struct fixup_guestfs *f)
 	util_strv_free(f->roots);
 	free(f->disk);
 	free(f->format);
+	util_strv_free(f->more);
 	free(f->path);
 	free(f);
 	return writable ? r : 0;

@@ -30,6 +30,7 @@ struct fixup_image {
 	struct fixup_volume **vols; /* layout.n_parts slots */
 	struct fixup_guestfs *gfs;  /* guestfs road: the appliance */
 	ssize_t *gfs_fs;            /* layout index -> filesystem, or -1 */
+	char **more_disks;          /* the guest's other disks (guestfs) */
 };
 
 /* ---- error detail ------------------------------------------------------- */
@@ -211,10 +212,14 @@ image_open_guestfs(const char *path, unsigned flags,
 	img->format = strdup(o && o->format ? o->format : "auto");
 	if (!img->path || !img->format)
 		return -ENOMEM;
-	r = fixup_guestfs_open(path, o ? o->format : NULL, o ? o->keys : NULL,
-	                       flags, &img->gfs);
+	r = fixup_guestfs_open(path, o ? o->more_disks : NULL,
+	                       o ? o->format : NULL, o ? o->keys : NULL, flags,
+	                       &img->gfs);
 	if (r < 0)
 		return r;
+	if (o && o->more_disks &&
+	    !(img->more_disks = util_strv_copy(o->more_disks)))
+		return -ENOMEM;
 	r = fixup_guestfs_layout(img->gfs, &img->layout, &img->gfs_fs);
 	if (r < 0)
 		return r;
@@ -307,6 +312,12 @@ fixup_image_open(const char *path, unsigned flags, struct fixup_image **ret)
 	return fixup_image_open_opts(path, flags, NULL, ret);
 }
 
+char *const *
+fixup_image_more_disks(const struct fixup_image *img)
+{
+	return img->more_disks;
+}
+
 bool
 fixup_image_is_guestfs(const struct fixup_image *img)
 {
@@ -375,6 +386,7 @@ fixup_image_free(struct fixup_image *img)
 	free(img->format);
 	(void)fixup_guestfs_close(img->gfs);
 	free(img->gfs_fs);
+	util_strv_free(img->more_disks);
 	free(img->path);
 	free(img);
 	return NULL;

@@ -119,7 +119,12 @@ enum fixup_open_flags {
 /* What only the guestfs road needs. */
 struct fixup_image_options {
 	const char *format; /* "qcow2", "vmdk", "raw" ...; NULL = detect */
-	char *const *keys;  /* LUKS passphrases, tried in order */
+	/* LUKS keys, (selector, passphrase) pairs: the selector is a device
+	 * as libguestfs names it ("/dev/sda2"), the LUKS UUID, or "all". */
+	char *const *keys;
+	/* More disk images of the same guest (md, LVM over several disks):
+	 * added to the appliance after path, on the guestfs road only. */
+	char *const *more_disks;
 };
 
 /*
@@ -148,6 +153,8 @@ int fixup_image_open(const char *path, unsigned flags,
 int fixup_image_open_opts(const char *path, unsigned flags,
                           const struct fixup_image_options *o,
                           struct fixup_image **ret);
+/* The guest's other disks given at open (guestfs road), or NULL. */
+char *const *fixup_image_more_disks(const struct fixup_image *img);
 /* True when img was opened through libguestfs. */
 bool fixup_image_is_guestfs(const struct fixup_image *img);
 /* Format of the image's bytes: "raw", "qcow2", "vmdk", "vhdx", "vpc",

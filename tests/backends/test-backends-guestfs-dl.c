@@ -147,7 +147,8 @@ TEST(missing_library)
 	assert_detail_has(MISSING_LIB);
 
 	/* Through the backend and the image layer, both roads. */
-	ASSERT_ERR(fixup_guestfs_open(img, NULL, NULL, 0, &g), -EOPNOTSUPP);
+	ASSERT_ERR(fixup_guestfs_open(img, NULL, NULL, NULL, 0, &g),
+	           -EOPNOTSUPP);
 	ASSERT_NULL(g);
 	assert_detail_has(MISSING_LIB);
 	ASSERT_ERR(fixup_image_open_opts(img, FIXUP_OPEN_GUESTFS, NULL, &fi),

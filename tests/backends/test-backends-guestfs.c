@@ -39,7 +39,7 @@ setup(void)
 	ASSERT_EQ(
 	        bt_sh("qemu-img convert -f raw -O qcow2 '%s' '%s'", raw, qcow2),
 	        0);
-	r = fixup_guestfs_open(qcow2, NULL, NULL, FIXUP_OPEN_WRITE, &gfs);
+	r = fixup_guestfs_open(qcow2, NULL, NULL, NULL, FIXUP_OPEN_WRITE, &gfs);
 	if (r == -ENXIO)
 		TEST_SKIP("no libguestfs appliance: %s",
 		          fixup_error_detail() ? fixup_error_detail() : "?");

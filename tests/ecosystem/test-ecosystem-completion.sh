@@ -108,7 +108,7 @@ expect "imgfix drivers select --" --os --arch --server --id --class --name \
 expect_not "imgfix drivers select --" --prefix
 expect_only "imgfix hive diff --" --exit-code --prefix
 expect_only "imgfix batch --" --help --html --jobs --json --report-dir
-expect_only "imgfix inspect --" --backend --format --help --json
+expect_only "imgfix inspect --" --backend --format --help --json --key
 expect "imgfix -v patchcache list --" --cache --json
 
 # Rule-set names after -r / --rules, from the rule directory.
