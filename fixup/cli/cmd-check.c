@@ -13,6 +13,7 @@
 #include "cli/cmd.h"
 #include "hive.h"
 #include "engine/inspect.h"
+#include "engine/road.h"
 #include "patchcache.h"
 #include "rules.h"
 #include "util.h"
@@ -197,9 +198,9 @@ open_guest(const char *image, const char *root, struct fixup_image **ret_img,
 
 	if (imgfix_globals.verbose >= 2)
 		flags |= FIXUP_OPEN_VERBOSE;
-	r = fixup_image_open(image, flags, ret_img);
-	if (r >= 0)
-		r = fixup_inspect(*ret_img, ret_guests, ret_n);
+	util_log_phase("start");
+	r = fixup_road_open_inspect(image, flags, NULL, ret_img, ret_guests,
+	                            ret_n);
 	if (r < 0) {
 		d = fixup_error_detail();
 		return log_error_errno(r, "Failed to inspect %s: %s", image,

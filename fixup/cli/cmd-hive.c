@@ -116,7 +116,9 @@ copy_out_of_image(struct source *s, const char *image, const char *name)
 	const struct fixup_disk_layout *layout;
 	int r, last = FIXUP_E_NO_FILESYSTEM;
 
+	util_log_phase("start");
 	r = fixup_image_open(image, 0, &img);
+	util_log_phase("open image");
 	if (r < 0) {
 		const char *d = fixup_error_detail();
 
@@ -572,7 +574,9 @@ set_in_image(const char *image, const char *name, const struct hive_edits *l,
 	struct fixup_op *op;
 	int r;
 
+	util_log_phase("start");
 	r = fixup_image_open(image, FIXUP_OPEN_WRITE, &img);
+	util_log_phase("open image");
 	if (r < 0) {
 		const char *d = fixup_error_detail();
 

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "cli/cmd.h"
+#include "engine/road.h"
 #include "engine/rules-test.h"
 #include "engine/inspect.h"
 #include "rules.h"
@@ -208,15 +209,10 @@ facts_from_image(struct util_strmap *facts, const char *image)
 	size_t n = 0;
 	int k;
 
-	k = fixup_image_open(
+	util_log_phase("start");
+	k = fixup_road_open_inspect(
 	        image, imgfix_globals.verbose >= 2 ? FIXUP_OPEN_VERBOSE : 0,
-	        &img);
-	if (k < 0)
-		return log_error_errno(
-		        k, "Failed to open image '%s': %s", image,
-		        fixup_error_detail() ? fixup_error_detail()
-		                             : strerror(-k));
-	k = fixup_inspect(img, &guests, &n);
+	        NULL, &img, &guests, &n);
 	if (k < 0)
 		return log_error_errno(k, "Failed to inspect '%s': %s", image,
 		                       fixup_error_detail()

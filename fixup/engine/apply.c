@@ -567,6 +567,7 @@ rollback_dir(struct journal *j, char *const *keys)
 	                                    ? FIXUP_OPEN_GUESTFS
 	                                    : FIXUP_OPEN_DIRECT),
 	        &o, &img);
+	util_log_phase("rollback: open image");
 	if (r < 0)
 		return log_error_errno(
 		        r, "Failed to open %s for rollback: %s", j->image,
