@@ -13,27 +13,8 @@
 # Exit 77 when sfdisk or mke2fs is missing.
 set -eu
 
-src=${IMGFIX_SOURCE_ROOT:?}
-build=${IMGFIX_BUILD_ROOT:?}
-imgfix=$build/fixup/imgfix
-PATH=$PATH:/usr/sbin:/sbin
-for t in sfdisk mke2fs python3 md5sum; do
-	command -v $t >/dev/null 2>&1 || {
-		echo "SKIP: $t not installed"
-		exit 77
-	}
-done
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-inspect-linux.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-failures=0
-fail() {
-	printf 'FAIL: %s\n' "$*" >&2
-	failures=$((failures + 1))
-}
-
-check() {
-	python3 "$src/tests/fixup/check-facts.py" "$@"
-}
+. "$(dirname "$0")/lib-inspect.sh"
+need sfdisk mke2fs python3 md5sum
 
 # guest NAME facts...: builds NAME, inspects it, checks the facts
 guest() {
@@ -125,8 +106,4 @@ for phase in "open image" "inspect"; do
 		fail "-vv: no '$phase' timing: $(cat "$tmp/vv.err")"
 done
 
-if [ "$failures" -gt 0 ]; then
-	echo "$failures failure(s)" >&2
-	exit 1
-fi
-echo "all Linux inspection checks passed"
+finish "all Linux inspection checks passed"

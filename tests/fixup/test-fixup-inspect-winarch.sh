@@ -17,29 +17,11 @@
 # missing.
 set -eu
 
-src=${IMGFIX_SOURCE_ROOT:?}
-build=${IMGFIX_BUILD_ROOT:?}
+. "$(dirname "$0")/lib-inspect.sh"
 corpus=${IMGFIX_CORPUS:-$src/../shared/corpus}
-imgfix=$build/fixup/imgfix
 mkimage=$build/tests/fixtures/mkimage
-PATH=$PATH:/usr/sbin:/sbin
-[ -f "$corpus/hives/seed/minimal" ] || {
-	echo "SKIP: corpus not found"
-	exit 77
-}
-for t in mkntfs sfdisk hivexregedit python3; do
-	command -v $t >/dev/null 2>&1 || {
-		echo "SKIP: $t not installed"
-		exit 77
-	}
-done
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-winarch.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-failures=0
-fail() {
-	printf 'FAIL: %s\n' "$*" >&2
-	failures=$((failures + 1))
-}
+[ -f "$corpus/hives/seed/minimal" ] || skip "corpus not found"
+need mkntfs sfdisk hivexregedit python3
 
 sh "$src/tests/fixtures/build-hives.sh" xp-sp3-x86 "$tmp/h.all" >/dev/null
 mkdir -p "$tmp/env" "$tmp/noenv"
@@ -82,8 +64,7 @@ facts() {
 		fail "$i: inspect failed: $(cat "$tmp/$i.err")"
 		return 0
 	}
-	python3 "$src/tests/fixup/check-facts.py" "$tmp/$i.json" "$@" \
-		>"$tmp/$i.diff" 2>&1 ||
+	check "$tmp/$i.json" "$@" >"$tmp/$i.diff" 2>&1 ||
 		fail "$i: $(cat "$tmp/$i.diff")"
 }
 
@@ -110,8 +91,4 @@ done
 [ "$(sha256sum <"$tmp/none.img")" = "$sum" ] ||
 	fail "the image changed under a blocked plan/fix"
 
-if [ "$failures" -gt 0 ]; then
-	echo "$failures failure(s)" >&2
-	exit 1
-fi
-echo "all Windows architecture checks passed"
+finish "all Windows architecture checks passed"
