@@ -280,8 +280,9 @@ fixup_report_json(const struct fixup_report *r, char **ret)
 	if (s->planned)
 		json_object_object_add(o, "plan", plan_object(&s->plan));
 	if (s->img && fixup_image_disk(s->img)) {
-		/* direct road: bytes of the image file read and written so far
-		 * (libblkid's partition-table probe not counted) */
+		/* direct road: bytes of the image read and written so far (of
+		 * the guest-visible disk for qcow2 ... through NBD; libblkid's
+		 * partition-table probe of a raw file not counted) */
 		struct json_object *io = json_object_new_object();
 		uint64_t rd, wr;
 

@@ -112,8 +112,8 @@ fixup_road_open_inspect(const char *path, unsigned flags,
 	util_log_phase("open image");
 	if (fixup_image_is_guestfs(img) && !(flags & FIXUP_OPEN_GUESTFS) &&
 	    !reason) {
-		reason = strdup("the direct road cannot open the image (not "
-		                "raw, or no partition it can open)");
+		reason = strdup("the direct road opens no partition of the "
+		                "image (LVM, LUKS, xfs, btrfs ...)");
 		if (!reason)
 			return -ENOMEM;
 		log_info("%s: %s: took the guestfs road.", path, reason);

@@ -42,9 +42,9 @@
 #define QEMU_NBD_LOG_READ_MAX (1024u * 1024)
 #define QEMU_NBD_LOCK_RETRIES 10u     /* the image locked: tries again ... */
 #define QEMU_NBD_LOCK_WAIT_US 100000u /* ... after 100 ms */
-/* Runs qemu-nbd with its stderr in the log file ($0); exec keeps the pid
- * libnbd gave LISTEN_PID. */
-#define QEMU_NBD_WRAPPER "exec 2>\"$0\"; exec \"$@\""
+/* Runs qemu-nbd with its output in the log file ($0), never on imgfix's
+ * stdout (--json) or stdin; exec keeps the pid libnbd gave LISTEN_PID. */
+#define QEMU_NBD_WRAPPER "exec </dev/null >\"$0\" 2>&1; exec \"$@\""
 
 struct chunk {
 	uint64_t no; /* chunk number + 1; 0 = empty */
