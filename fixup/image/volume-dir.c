@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
-#include "image/volume.h"
+#include "image/volume-dir.h"
 
 #define DIR_MAX_DEPTH 512 /* directory levels on a resolved path */
 #define DIR_READ_CHUNK (1024 * 1024)
@@ -528,9 +528,11 @@ static const struct fixup_volume_ops dir_ops = {
         .close = d_close,
 };
 
-int
-fixup_volume_dir_open(struct fixup_volume *v, const char *root, unsigned flags)
+static int
+dir_open(struct fixup_volume *v, const struct fixup_volume_place *at,
+         unsigned flags)
 {
+	const char *root = at->image_path;
 	struct dir_vol *d = calloc(1, sizeof(*d));
 
 	if (!d)
@@ -551,3 +553,11 @@ fixup_volume_dir_open(struct fixup_volume *v, const char *root, unsigned flags)
 	v->writable = (flags & FIXUP_OPEN_WRITE) != 0;
 	return 0;
 }
+
+static const char *const dir_fstypes[] = {"dir", NULL};
+
+const struct fixup_backend fixup_backend_dir = {
+        .name = "dir",
+        .fstypes = dir_fstypes,
+        .open = dir_open,
+};

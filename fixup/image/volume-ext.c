@@ -31,8 +31,7 @@
 
 #include "image/disk.h"
 #include "util.h"
-#include "image/volume-backends.h"
-#include "image/volume.h"
+#include "image/volume-ext.h"
 
 /* The ext superblock lives 1024 bytes into the partition. */
 #define EXT_MIN_PARTITION (2u * 1024)
@@ -1179,23 +1178,6 @@ ext_close(struct fixup_volume *v)
 	return r;
 }
 
-static const struct fixup_volume_ops ext_ops = {
-        .name = "ext",
-        .stat = ext_stat,
-        .list = ext_list,
-        .read_file = ext_read_file,
-        .read_at = ext_read_at,
-        .write_file = ext_write_file,
-        .mkdir = ext_mkdir,
-        .remove = ext_remove,
-        .rename = ext_rename,
-        .set_attributes = NULL,
-        .sync = ext_sync,
-        .mark_dirty = NULL,
-        .readlink = ext_readlink,
-        .close = ext_close,
-};
-
 /* ---- open --------------------------------------------------------------- */
 
 static int
@@ -1358,12 +1340,53 @@ format_uuid(const uint8_t u[16], char **ret)
 	               : 0;
 }
 
-int
-fixup_volume_fs_uuid(struct fixup_volume *v, char **ret)
+static int
+ext_fs_uuid(struct fixup_volume *v, char **ret)
 {
-	if (v->ops == &ext_ops)
-		return format_uuid(ext_of(v)->fs->super->s_uuid, ret);
-	if (fixup_volume_is_guestfs(v))
-		return fixup_volume_guestfs_uuid(v, ret);
-	return -EOPNOTSUPP;
+	return format_uuid(ext_of(v)->fs->super->s_uuid, ret);
 }
+
+/* The boot sector, through the overlay like the rest. */
+static int
+ext_boot_io(struct fixup_volume *v, bool write, uint64_t off, void *buf,
+            size_t len)
+{
+	struct ext_io *io = ext_of(v)->io;
+
+	return write ? fixup_disk_pwrite(io->disk, buf, len, io->start + off)
+	             : fixup_disk_pread(io->disk, buf, len, io->start + off);
+}
+
+static const struct fixup_volume_ops ext_ops = {
+        .name = "ext",
+        .stat = ext_stat,
+        .list = ext_list,
+        .read_file = ext_read_file,
+        .read_at = ext_read_at,
+        .write_file = ext_write_file,
+        .mkdir = ext_mkdir,
+        .remove = ext_remove,
+        .rename = ext_rename,
+        .set_attributes = NULL,
+        .sync = ext_sync,
+        .mark_dirty = NULL,
+        .readlink = ext_readlink,
+        .boot_io = ext_boot_io,
+        .fs_uuid = ext_fs_uuid,
+        .close = ext_close,
+};
+
+static int
+ext_backend_open(struct fixup_volume *v, const struct fixup_volume_place *at,
+                 unsigned flags)
+{
+	return fixup_volume_ext_open(v, at->disk, at->start, at->size, flags);
+}
+
+static const char *const ext_fstypes[] = {"ext2", "ext3", "ext4", NULL};
+
+const struct fixup_backend fixup_backend_ext = {
+        .name = "ext",
+        .fstypes = ext_fstypes,
+        .open = ext_backend_open,
+};

@@ -36,8 +36,7 @@
 
 #include "image/guestfs-dl.h"
 #include "util.h"
-#include "image/volume-backends.h"
-#include "image/volume.h"
+#include "image/volume-guestfs.h"
 
 #define GFS_CHUNK (1024u * 1024) /* pread / small write limit */
 #define GFS_MAX_FILESYSTEMS FIXUP_MAX_PARTITIONS
@@ -695,10 +694,19 @@ fill_part(struct fixup_guestfs *f, const char *dev, const char *style, int num,
 	return 0;
 }
 
-int
-fixup_guestfs_layout(struct fixup_guestfs *f, struct fixup_disk_layout *ret,
-                     ssize_t **ret_fs)
+/*
+ * The image's layout as libguestfs sees it: the partitions of the disk's
+ * table in table order (MBR signature / GPT GUID, offsets, types, like
+ * fixup_probe_disk()), then the filesystems that are no partition (LVM
+ * logical volumes, LUKS mappings, btrfs subvolumes, a whole-disk
+ * filesystem) as entries with number 0.  (*ret_fs)[i] is the filesystem
+ * index (for fixup_volume_guestfs_open()) of entry i, or -1 when it holds
+ * none.  Free with fixup_disk_layout_done() and free().
+ */
+static int
+gfs_layout(void *src, struct fixup_disk_layout *ret, ssize_t **ret_fs)
 {
+	struct fixup_guestfs *f = src;
 	struct fixup_disk_layout l = {0};
 	_cleanup_free_ ssize_t *map = NULL;
 	_cleanup_free_ char *style = NULL;
@@ -826,16 +834,20 @@ device_io(struct fixup_guestfs *f, const char *dev, bool write, uint64_t off,
 	return 0;
 }
 
-int
-fixup_guestfs_disk_io(struct fixup_guestfs *f, bool write, uint64_t off,
-                      void *buf, size_t len)
+/* Raw I/O on the whole disk device (MBR, GPT).  Writes need a writable
+ * handle; they reach the image directly (no overlay). */
+static int
+gfs_disk_io(void *src, bool write, uint64_t off, void *buf, size_t len)
 {
+	struct fixup_guestfs *f = src;
+
 	return device_io(f, f->disk, write, off, buf, len);
 }
 
-int
-fixup_volume_guestfs_boot_io(struct fixup_volume *v, bool write, uint64_t off,
-                             void *buf, size_t len)
+/* Raw I/O on the device of a guestfs volume (boot sector). */
+static int
+gfs_boot_io(struct fixup_volume *v, bool write, uint64_t off, void *buf,
+            size_t len)
 {
 	struct gfs_vol *gv = v->data;
 
@@ -1139,6 +1151,27 @@ gfs_close(struct fixup_volume *v)
 	return r;
 }
 
+/* The filesystem UUID (guestfs_vfs_uuid). */
+static int
+gfs_fs_uuid(struct fixup_volume *v, char **ret)
+{
+	struct gfs_vol *gv = v->data;
+	struct fixup_guestfs *f;
+	char *u;
+
+	f = gv->gfs;
+	u = sym_guestfs_vfs_uuid(f->g, f->devices[gv->index]);
+	if (!u)
+		return gfs_fail(f, "cannot read the UUID of",
+		                f->devices[gv->index]);
+	if (!*u) {
+		free(u);
+		return -ENODATA;
+	}
+	*ret = u;
+	return 0;
+}
+
 static const struct fixup_volume_ops gfs_ops = {
         .name = "guestfs",
         .stat = gfs_stat,
@@ -1154,6 +1187,8 @@ static const struct fixup_volume_ops gfs_ops = {
         .mark_dirty = NULL,
         .readlink = gfs_readlink,
         .symlink = gfs_symlink,
+        .boot_io = gfs_boot_io,
+        .fs_uuid = gfs_fs_uuid,
         .close = gfs_close,
 };
 
@@ -1186,28 +1221,6 @@ bool
 fixup_volume_is_guestfs(const struct fixup_volume *v)
 {
 	return v && v->ops == &gfs_ops;
-}
-
-int
-fixup_volume_guestfs_uuid(struct fixup_volume *v, char **ret)
-{
-	struct gfs_vol *gv = v->data;
-	struct fixup_guestfs *f;
-	char *u;
-
-	if (!fixup_volume_is_guestfs(v))
-		return -EOPNOTSUPP;
-	f = gv->gfs;
-	u = sym_guestfs_vfs_uuid(f->g, f->devices[gv->index]);
-	if (!u)
-		return gfs_fail(f, "cannot read the UUID of",
-		                f->devices[gv->index]);
-	if (!*u) {
-		free(u);
-		return -ENODATA;
-	}
-	*ret = u;
-	return 0;
 }
 
 /* ---- commands inside the guest ------------------------------------------ */
@@ -1322,3 +1335,49 @@ fixup_volume_guestfs_rebuild_initramfs(struct fixup_volume *v,
 	                       "update-initramfs, mkinitrd",
 	                       f->path);
 }
+
+/* ---- the image source --------------------------------------------------- */
+
+static int
+gfs_source_open(const char *path, unsigned flags,
+                const struct fixup_image_options *o, void **ret)
+{
+	struct fixup_guestfs *f = NULL;
+	int r = fixup_guestfs_open(path, o ? o->more_disks : NULL,
+	                           o ? o->format : NULL, o ? o->keys : NULL,
+	                           flags, &f);
+
+	if (r < 0)
+		return r;
+	*ret = f;
+	return 0;
+}
+
+static const char *
+gfs_source_device(void *src, size_t fs)
+{
+	return fixup_guestfs_device(src, fs);
+}
+
+static int
+gfs_source_open_volume(struct fixup_volume *v, void *src, size_t fs,
+                       unsigned flags)
+{
+	return fixup_volume_guestfs_open(v, src, fs, flags);
+}
+
+static int
+gfs_source_close(void *src)
+{
+	return fixup_guestfs_close(src);
+}
+
+const struct fixup_source_ops fixup_source_guestfs = {
+        .name = "guestfs",
+        .open = gfs_source_open,
+        .layout = gfs_layout,
+        .disk_io = gfs_disk_io,
+        .device = gfs_source_device,
+        .open_volume = gfs_source_open_volume,
+        .close = gfs_source_close,
+};

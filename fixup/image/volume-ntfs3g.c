@@ -42,7 +42,7 @@
 
 #include "image/disk.h"
 #include "util.h"
-#include "image/volume.h"
+#include "image/volume-ntfs3g.h"
 
 struct ntfs3g_dev {
 	struct fixup_disk *disk; /* the image, through its overlay */
@@ -898,6 +898,19 @@ n3_close(struct fixup_volume *v)
 	return r;
 }
 
+/* The boot sector and boot code, through the overlay like the rest. */
+static int
+n3_boot_io(struct fixup_volume *v, bool write, uint64_t off, void *buf,
+           size_t len)
+{
+	struct ntfs3g_vol *n = v->data;
+
+	return write ? fixup_disk_pwrite(n->dev.disk, buf, len,
+	                                 n->dev.start + off)
+	             : fixup_disk_pread(n->dev.disk, buf, len,
+	                                n->dev.start + off);
+}
+
 static const struct fixup_volume_ops ntfs3g_ops = {
         .name = "ntfs3g",
         .stat = n3_stat,
@@ -912,6 +925,7 @@ static const struct fixup_volume_ops ntfs3g_ops = {
         .set_attributes = n3_set_attributes,
         .sync = n3_sync,
         .mark_dirty = n3_mark_dirty,
+        .boot_io = n3_boot_io,
         .close = n3_close,
 };
 
@@ -939,15 +953,17 @@ mount_dev(struct ntfs3g_vol *n, unsigned long mflags, ntfs_volume **ret)
 	return 0;
 }
 
-int
-fixup_volume_ntfs3g_open(struct fixup_volume *v, struct fixup_disk *disk,
-                         uint64_t start, uint64_t size, unsigned flags)
+static int
+ntfs3g_open(struct fixup_volume *v, const struct fixup_volume_place *at,
+            unsigned flags)
 {
-	const char *img = fixup_image_path(v->image);
+	const char *img = at->image_path;
+	struct fixup_disk *disk = at->disk;
+	uint64_t start = at->start, size = at->size;
 	struct ntfs3g_vol *n;
 	bool allow_unclean = (flags & FIXUP_OPEN_ALLOW_UNCLEAN) &&
 	                     !(flags & FIXUP_OPEN_WRITE);
-	unsigned number = fixup_volume_partition(v)->number;
+	unsigned number = at->number;
 	int r;
 
 	ntfs_log_set_handler((flags & FIXUP_OPEN_VERBOSE)
@@ -1037,3 +1053,11 @@ fail:
 	v->ops = NULL;
 	return r;
 }
+
+static const char *const ntfs3g_fstypes[] = {"ntfs", NULL};
+
+const struct fixup_backend fixup_backend_ntfs3g = {
+        .name = "ntfs3g",
+        .fstypes = ntfs3g_fstypes,
+        .open = ntfs3g_open,
+};

@@ -14,11 +14,11 @@
 #include "util.h"
 #include "image/disk-io.h"
 #include "image/disk.h"
-#include "image/volume-backends.h"
+#include "image/backends.h"
+#include "image/volume-ops.h"
 #include "image/volume.h"
 
 #define BITLOCKER_OEM_ID "-FVE-FS-"
-#define ERROR_DETAIL_MAX 1024
 
 struct fixup_image {
 	char *path;
@@ -28,40 +28,12 @@ struct fixup_image {
 	unsigned flags;
 	struct fixup_disk_layout layout;
 	struct fixup_volume **vols; /* layout.n_parts slots */
-	struct fixup_guestfs *gfs;  /* guestfs road: the appliance */
-	ssize_t *gfs_fs;            /* layout index -> filesystem, or -1 */
-	char **more_disks;          /* the guest's other disks (guestfs) */
+	/* guestfs road: the source (appliance) the image is read through */
+	const struct fixup_source_ops *src_ops;
+	void *src;
+	ssize_t *src_fs;   /* layout index -> filesystem, or -1 */
+	char **more_disks; /* the guest's other disks (guestfs) */
 };
-
-/* ---- error detail ------------------------------------------------------- */
-
-static __thread char error_detail[ERROR_DETAIL_MAX];
-static __thread bool error_set;
-
-const char *
-fixup_error_detail(void)
-{
-	return error_set ? error_detail : NULL;
-}
-
-void
-fixup_clear_error(void)
-{
-	error_set = false;
-	error_detail[0] = '\0';
-}
-
-int
-fixup_set_error(int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(error_detail, sizeof(error_detail), fmt, ap);
-	va_end(ap);
-	error_set = true;
-	return r;
-}
 
 const char *
 fixup_disk_style_to_string(enum fixup_disk_style s)
@@ -212,15 +184,16 @@ image_open_guestfs(const char *path, unsigned flags,
 	img->format = strdup(o && o->format ? o->format : "auto");
 	if (!img->path || !img->format)
 		return -ENOMEM;
-	r = fixup_guestfs_open(path, o ? o->more_disks : NULL,
-	                       o ? o->format : NULL, o ? o->keys : NULL, flags,
-	                       &img->gfs);
+	img->src_ops = fixup_source_find("guestfs");
+	if (!img->src_ops)
+		return -EOPNOTSUPP;
+	r = img->src_ops->open(path, flags, o, &img->src);
 	if (r < 0)
 		return r;
 	if (o && o->more_disks &&
 	    !(img->more_disks = util_strv_copy(o->more_disks)))
 		return -ENOMEM;
-	r = fixup_guestfs_layout(img->gfs, &img->layout, &img->gfs_fs);
+	r = img->src_ops->layout(img->src, &img->layout, &img->src_fs);
 	if (r < 0)
 		return r;
 	if (img->layout.n_parts == 0)
@@ -321,7 +294,7 @@ fixup_image_more_disks(const struct fixup_image *img)
 bool
 fixup_image_is_guestfs(const struct fixup_image *img)
 {
-	return img->gfs != NULL;
+	return img->src != NULL;
 }
 
 const char *
@@ -384,8 +357,9 @@ fixup_image_free(struct fixup_image *img)
 	fixup_disk_layout_done(&img->layout);
 	fixup_disk_freep(&img->disk);
 	free(img->format);
-	(void)fixup_guestfs_close(img->gfs);
-	free(img->gfs_fs);
+	if (img->src_ops)
+		(void)img->src_ops->close(img->src);
+	free(img->src_fs);
 	util_strv_free(img->more_disks);
 	free(img->path);
 	free(img);
@@ -423,11 +397,10 @@ fixup_image_can_open(const struct fixup_image *img, size_t i)
 
 	if (i >= img->layout.n_parts)
 		return false;
-	if (img->gfs)
-		return img->gfs_fs[i] >= 0;
+	if (img->src)
+		return img->src_fs[i] >= 0;
 	t = img->layout.parts[i].fstype;
-	return t && (streq(t, "ntfs") || streq(t, "dir") || streq(t, "ext2") ||
-	             streq(t, "ext3") || streq(t, "ext4"));
+	return fixup_backend_for(t) != NULL;
 }
 
 static int
@@ -445,11 +418,11 @@ disk_region_check(struct fixup_image *img, uint64_t off, size_t len)
 
 	if (img->is_dir)
 		return -EOPNOTSUPP;
-	if (img->gfs && img->layout.style == FIXUP_DISK_NONE)
+	if (img->src && img->layout.style == FIXUP_DISK_NONE)
 		limit = 0; /* a filesystem on the whole disk */
 	for (size_t i = 0; i < img->layout.n_parts; i++)
 		/* guestfs: LVs and the like (number 0) are not on the disk */
-		if (!img->gfs || img->layout.parts[i].number > 0)
+		if (!img->src || img->layout.parts[i].number > 0)
 			limit = MIN(limit, img->layout.parts[i].start);
 	if (off > limit || len > limit - off)
 		return -ERANGE;
@@ -462,8 +435,8 @@ fixup_image_read_disk(struct fixup_image *img, uint64_t off, void *buf,
 {
 	int r = disk_region_check(img, off, len);
 
-	if (r >= 0 && img->gfs)
-		return fixup_guestfs_disk_io(img->gfs, false, off, buf, len);
+	if (r >= 0 && img->src)
+		return img->src_ops->disk_io(img->src, false, off, buf, len);
 	return r < 0 ? r : raw_io(img->disk, false, off, buf, len);
 }
 
@@ -477,8 +450,8 @@ fixup_image_write_disk(struct fixup_image *img, uint64_t off, const void *buf,
 		return r;
 	if (!(img->flags & FIXUP_OPEN_WRITE))
 		return -EROFS;
-	if (img->gfs)
-		return fixup_guestfs_disk_io(img->gfs, true, off, (void *)buf,
+	if (img->src)
+		return img->src_ops->disk_io(img->src, true, off, (void *)buf,
 		                             len);
 	return raw_io(img->disk, true, off, (void *)buf, len);
 }
@@ -522,7 +495,7 @@ fixup_image_open_volume(struct fixup_image *img, size_t i,
 		return 0;
 	}
 	p = &img->layout.parts[i];
-	if (!img->is_dir && !img->gfs) {
+	if (!img->is_dir && !img->src) {
 		r = check_bitlocker(img, p);
 		if (r < 0)
 			return r;
@@ -548,10 +521,10 @@ fixup_image_open_volume(struct fixup_image *img, size_t i,
 	v->writable = (img->flags & FIXUP_OPEN_WRITE) != 0;
 	if (img->is_dir)
 		r = util_asprintf(&v->name, "dir");
-	else if (img->gfs && p->number == 0)
+	else if (img->src && p->number == 0)
 		r = util_asprintf(
 		        &v->name, "%s",
-		        fixup_guestfs_device(img->gfs, (size_t)img->gfs_fs[i]));
+		        img->src_ops->device(img->src, (size_t)img->src_fs[i]));
 	else if (p->number == 0)
 		r = util_asprintf(&v->name, "disk");
 	else
@@ -560,17 +533,20 @@ fixup_image_open_volume(struct fixup_image *img, size_t i,
 		free(v);
 		return -ENOMEM;
 	}
-	if (img->is_dir)
-		r = fixup_volume_dir_open(v, img->path, img->flags);
-	else if (img->gfs)
-		r = fixup_volume_guestfs_open(
-		        v, img->gfs, (size_t)img->gfs_fs[i], img->flags);
-	else if (!streq(p->fstype, "ntfs"))
-		r = fixup_volume_ext_open(v, img->disk, p->start, p->size,
-		                          img->flags);
-	else
-		r = fixup_volume_ntfs3g_open(v, img->disk, p->start, p->size,
-		                             img->flags);
+	if (img->src) {
+		r = img->src_ops->open_volume(
+		        v, img->src, (size_t)img->src_fs[i], img->flags);
+	} else {
+		const struct fixup_volume_place at = {
+		        .image_path = img->path,
+		        .disk = img->disk,
+		        .start = p->start,
+		        .size = p->size,
+		        .number = p->number,
+		};
+
+		r = fixup_backend_for(p->fstype)->open(v, &at, img->flags);
+	}
 	if (r < 0) {
 		/* the backend freed its own state */
 		free(v->name);
@@ -935,6 +911,14 @@ fixup_volume_mark_dirty(struct fixup_volume *v)
 	return v->ops->mark_dirty(v);
 }
 
+int
+fixup_volume_fs_uuid(struct fixup_volume *v, char **ret)
+{
+	if (!v->ops->fs_uuid)
+		return -EOPNOTSUPP;
+	return v->ops->fs_uuid(v, ret);
+}
+
 static int
 boot_region_check(struct fixup_volume *v, uint64_t off, size_t len)
 {
@@ -959,10 +943,9 @@ fixup_volume_read_boot(struct fixup_volume *v, uint64_t off, void *buf,
 	r = fixup_volume_sync(v);
 	if (r < 0)
 		return r;
-	if (v->image->gfs)
-		return fixup_volume_guestfs_boot_io(v, false, off, buf, len);
-	return raw_io(v->image->disk, false,
-	              fixup_volume_partition(v)->start + off, buf, len);
+	if (!v->ops->boot_io)
+		return -EOPNOTSUPP;
+	return v->ops->boot_io(v, false, off, buf, len);
 }
 
 int
@@ -978,9 +961,7 @@ fixup_volume_write_boot(struct fixup_volume *v, uint64_t off, const void *buf,
 	r = fixup_volume_sync(v);
 	if (r < 0)
 		return r;
-	if (v->image->gfs)
-		return fixup_volume_guestfs_boot_io(v, true, off, (void *)buf,
-		                                    len);
-	return raw_io(v->image->disk, true,
-	              fixup_volume_partition(v)->start + off, (void *)buf, len);
+	if (!v->ops->boot_io)
+		return -EOPNOTSUPP;
+	return v->ops->boot_io(v, true, off, (void *)buf, len);
 }

@@ -14,7 +14,8 @@
  *   guestfs (volume-guestfs.c) anything a libguestfs appliance opens
  *                              (qcow2, vmdk, vhd(x), LVM, LUKS, xfs, btrfs).
  *
- * The ext and guestfs constructors and helpers are in volume-backends.h.
+ * The backends are reached through the tables of volume-ops.h, listed in
+ * backends.c; each backend's own header (volume-<name>.h) is for its tests.
  *
  * Paths given to fixup_volume_*() are relative to the volume root, with
  * '/' or '\\' as separators; a leading separator is optional.  "." and ".."
@@ -35,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image/error.h"
+
 /* ---- limits (everything read from an image is hostile) ------------------ */
 
 #define FIXUP_SECTOR_SIZE 512u
@@ -44,26 +47,6 @@
 #define FIXUP_MAX_DIR_ENTRIES 1000000u      /* entries listed per directory */
 #define FIXUP_MAX_SYMLINKS 40u              /* dir backend: links per lookup */
 #define FIXUP_RAW_REGION_MAX (1024u * 1024) /* raw I/O: first MiB only */
-
-/* ---- distinct errors of opening and inspecting (negative errno) --------- */
-
-#define FIXUP_E_NOT_IMAGE (-EMEDIUMTYPE) /* not a raw disk image */
-#define FIXUP_E_NO_PARTITIONS (-ENXIO)   /* no table, no filesystem */
-#define FIXUP_E_BEYOND_EOF (-ERANGE)     /* partition past end of file */
-#define FIXUP_E_NO_FILESYSTEM (-ENODEV)  /* nothing a backend opens */
-#define FIXUP_E_HIBERNATED (-EPERM)      /* hiberfil.sys active */
-#define FIXUP_E_UNCLEAN (-EUCLEAN)       /* dirty flag / $LogFile */
-#define FIXUP_E_BITLOCKER (-ENOKEY)      /* "-FVE-FS-" boot sector */
-#define FIXUP_E_NO_OS (-ENOMEDIUM)       /* no OS root found */
-#define FIXUP_E_SYMLINK_ESCAPE (-EXDEV)  /* dir: link leads outside */
-
-/* Explanation of the last failure of a fixup_* call in this thread, or
- * NULL.  Valid until the next fixup_* call that fails. */
-const char *fixup_error_detail(void);
-/* Records a detail message and returns r (negative errno). */
-int fixup_set_error(int r, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-void fixup_clear_error(void);
 
 /* ---- disk layout -------------------------------------------------------- */
 
@@ -145,7 +128,7 @@ int fixup_image_open(const char *path, unsigned flags,
  * automatically (unless FIXUP_OPEN_DIRECT) when the direct road finds a
  * qcow2/vmdk/vhd(x)/vdi image or a raw image none of whose partitions it
  * can open but one holds LVM, LUKS, xfs or btrfs, the image is opened by a
- * libguestfs appliance (fixup_guestfs_open(), volume-backends.h): its
+ * libguestfs appliance (fixup_guestfs_open(), volume-guestfs.h): its
  * layout is what libguestfs sees, volumes are guestfs volumes, and writes
  * reach the image directly (no overlay, no undo log: callers journal whole
  * files, as for directories).  o may be NULL.
@@ -296,6 +279,14 @@ int fixup_volume_symlink(struct fixup_volume *v, const char *target,
                          const char *path);
 
 /*
+ * The filesystem UUID of v, lower-case "xxxxxxxx-xxxx-xxxx-xxxx-
+ * xxxxxxxxxxxx" as in /dev/disk/by-uuid and fstab's UUID=.  ext and guestfs
+ * volumes; -EOPNOTSUPP for other backends, -ENODATA when the filesystem
+ * has none (all zero).
+ */
+int fixup_volume_fs_uuid(struct fixup_volume *v, char **ret);
+
+/*
  * Raw access to the first sectors of the volume's partition (boot sector,
  * NTFS boot code): [off, off+len) must lie within the partition and its
  * first FIXUP_RAW_REGION_MAX bytes.  Writes need a writable volume.
@@ -315,72 +306,6 @@ size_t fixup_volume_index(const struct fixup_volume *v);
 bool fixup_volume_writable(const struct fixup_volume *v);
 /* Short name for messages and reports: "partition 2", "disk", "dir". */
 const char *fixup_volume_name(const struct fixup_volume *v);
-
-/* ---- backend interface -------------------------------------------------- */
-
-/*
- * Every backend implements these.  Paths reaching a backend are normalised
- * by volume.c: "/" followed by components joined with "/", no "." / "..",
- * no empty component; the root is "/".  Return 0 or -errno; ret_* are
- * untouched on failure.
- */
-struct fixup_volume_ops {
-	const char *name;
-	/* Attributes, size, type of path (not following a final symlink
-	 * outside the root: dir resolves links inside the root). */
-	int (*stat)(struct fixup_volume *v, const char *path,
-	            struct fixup_stat *ret);
-	/* Unsorted names; volume.c sorts and limits. */
-	int (*list)(struct fixup_volume *v, const char *path, char ***ret);
-	/* Whole file, at most max bytes (-EFBIG), NUL-terminated buffer. */
-	int (*read_file)(struct fixup_volume *v, const char *path, size_t max,
-	                 char **ret, size_t *ret_len);
-	int (*read_at)(struct fixup_volume *v, const char *path, uint64_t off,
-	               void *buf, size_t len, size_t *ret_n);
-	/* Whole file into the empty host file fd (at most max bytes,
-	 * -EFBIG).  NULL or -EOPNOTSUPP (before writing anything): volume.c
-	 * goes through read_file. */
-	int (*copy_out)(struct fixup_volume *v, const char *path, size_t max,
-	                int fd);
-	/* See fixup_volume_write_file() for each backend's semantics. */
-	int (*write_file)(struct fixup_volume *v, const char *path,
-	                  const void *buf, size_t len);
-	/* One level; the parent exists; -EEXIST when path exists. */
-	int (*mkdir)(struct fixup_volume *v, const char *path);
-	int (*remove)(struct fixup_volume *v, const char *path);
-	int (*rename)(struct fixup_volume *v, const char *from, const char *to);
-	/* NULL: not supported. */
-	int (*set_attributes)(struct fixup_volume *v, const char *path,
-	                      uint32_t attributes);
-	int (*sync)(struct fixup_volume *v);
-	/* NULL: not supported. */
-	int (*mark_dirty)(struct fixup_volume *v);
-	/* The target of the symlink path (not followed); -EINVAL when path
-	 * is not a symlink.  NULL: the backend has no symlinks to journal. */
-	int (*readlink)(struct fixup_volume *v, const char *path, char **ret);
-	/* Creates symlink path -> target (target stored as given). */
-	int (*symlink)(struct fixup_volume *v, const char *target,
-	               const char *path);
-	/* Unmounts and frees v->data whatever happens; returns the first
-	 * error (a failed flush of a writable volume). */
-	int (*close)(struct fixup_volume *v);
-};
-
-struct fixup_volume {
-	const struct fixup_volume_ops *ops;
-	struct fixup_image *image;
-	size_t index; /* partition index in the image layout */
-	bool writable;
-	char *name; /* fixup_volume_name() */
-	void *data; /* backend state */
-};
-
-/* Backend constructors (volume-*.c); they fill v->ops and v->data.  ext
- * and guestfs: volume-backends.h. */
-int fixup_volume_ntfs3g_open(struct fixup_volume *v, struct fixup_disk *disk,
-                             uint64_t start, uint64_t size, unsigned flags);
-int fixup_volume_dir_open(struct fixup_volume *v, const char *root,
-                          unsigned flags);
 
 /* ---- probing (probe.c) -------------------------------------------------- */
 

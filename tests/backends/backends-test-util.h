@@ -12,7 +12,8 @@
 #include <sys/wait.h>
 
 #include "image/disk.h"
-#include "image/volume-backends.h"
+#include "image/volume-ext.h"
+#include "image/volume-guestfs.h"
 #include "image/volume.h"
 
 #define BT_PART_START (1024u * 1024)

@@ -16,7 +16,8 @@
 
 #include "tests.h"
 #include "image/guestfs-dl.h"
-#include "image/volume-backends.h"
+#include "image/volume-ext.h"
+#include "image/volume-guestfs.h"
 #include "image/volume.h"
 
 #define MISSING_LIB "/nonexistent/libguestfs-imgfix-test.so.0"

@@ -1,67 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The backends of issue 8 behind struct fixup_volume_ops (volume.h):
+ * The guestfs backend (volume-guestfs.c): any image libguestfs opens
+ * (qcow2, vmdk, vhd(x), LVM, LUKS, xfs, btrfs ...), one appliance per
+ * image.  volume.c reaches it through fixup_source_guestfs (backends.c):
+ * it is an image source (struct fixup_source_ops) whose filesystems open
+ * as volumes (struct fixup_volume_ops).  The functions below are for the
+ * backend's own tests and for callers that run commands in the guest.
  *
- *   ext      (volume-ext.c)      ext2/3/4 at a partition's byte offset of a
- *                                raw image, through libext2fs with an
- *                                io_manager that does all I/O through
- *                                struct fixup_disk (overlay + undo log);
- *   guestfs  (volume-guestfs.c)  any image libguestfs opens (qcow2, vmdk,
- *                                vhd(x), LVM, LUKS, xfs, btrfs ...), one
- *                                appliance per image.
- *
- * Paths are guest paths inside the filesystem; symbolic links met on the
- * way are resolved inside the filesystem (an absolute target starts again
- * at the filesystem root, ".." never climbs above it), at most
- * FIXUP_MAX_SYMLINKS per lookup (-ELOOP beyond).
+ * Paths are guest paths inside the filesystem, resolved by the appliance
+ * chrooted into it.
  */
-#ifndef IMGFIX_FIXUP_VOLUME_BACKENDS_H
-#define IMGFIX_FIXUP_VOLUME_BACKENDS_H
+#ifndef IMGFIX_FIXUP_VOLUME_GUESTFS_H
+#define IMGFIX_FIXUP_VOLUME_GUESTFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
 
-#include "image/volume.h"
+#include "image/volume-ops.h"
 
-struct fixup_disk;
-
-/* ---- ext2/3/4 (libext2fs) ----------------------------------------------- */
-
-/* Longest symlink target read from an ext inode; longer is corrupt. */
-#define FIXUP_EXT_MAX_SYMLINK_TARGET FIXUP_MAX_PATH
-
-/*
- * Opens the ext2/3/4 filesystem in [start, start+size) of disk.  Every
- * read and write of libext2fs goes through fixup_disk_pread/pwrite, bounded
- * to the partition; the image file itself is never touched here.
- * FIXUP_OPEN_WRITE opens read-write; the filesystem is then refused with
- * FIXUP_E_UNCLEAN when its journal needs recovery or it is marked with
- * errors / not cleanly unmounted, and with -EOPNOTSUPP when it uses a
- * feature libext2fs cannot write.  Errors: FIXUP_E_NO_FILESYSTEM (no ext
- * superblock), -EBADMSG (corrupt metadata), -errno; the detail
- * (fixup_error_detail()) names the image and what is wrong.
- *
- * write_file writes an existing regular file in place (mode, owner,
- * extended attributes kept; a symlink is followed inside the filesystem),
- * or creates a new file with mode 0644, owner root.  mkdir creates mode
- * 0755 owned by root.  remove frees the inode when its last link goes.
- * rename moves files and symlinks (an existing target file is replaced);
- * directories are -EISDIR.  set_attributes and mark_dirty: not supported.
- */
-int fixup_volume_ext_open(struct fixup_volume *v, struct fixup_disk *disk,
-                          uint64_t start, uint64_t size, unsigned flags);
-
-/*
- * The filesystem UUID of v, lower-case "xxxxxxxx-xxxx-xxxx-xxxx-
- * xxxxxxxxxxxx" as in /dev/disk/by-uuid and fstab's UUID=.  ext and guestfs
- * volumes; -EOPNOTSUPP for other backends, -ENODATA when the filesystem
- * has none (all zero).
- */
-int fixup_volume_fs_uuid(struct fixup_volume *v, char **ret);
-
-/* ---- guestfs (libguestfs) ----------------------------------------------- */
+extern const struct fixup_source_ops fixup_source_guestfs;
 
 struct fixup_guestfs;
 
@@ -106,25 +63,6 @@ const char *fixup_guestfs_device(const struct fixup_guestfs *g, size_t i);
 const char *fixup_guestfs_fstype(const struct fixup_guestfs *g, size_t i);
 
 /*
- * The image's layout as libguestfs sees it: the partitions of the disk's
- * table in table order (MBR signature / GPT GUID, offsets, types, like
- * fixup_probe_disk()), then the filesystems that are no partition (LVM
- * logical volumes, LUKS mappings, btrfs subvolumes, a whole-disk
- * filesystem) as entries with number 0.  (*ret_fs)[i] is the filesystem
- * index (for fixup_volume_guestfs_open()) of entry i, or -1 when it holds
- * none.  Free with fixup_disk_layout_done() and free().
- */
-int fixup_guestfs_layout(struct fixup_guestfs *g, struct fixup_disk_layout *ret,
-                         ssize_t **ret_fs);
-/* Raw I/O on the whole disk device (MBR, GPT).  Writes need a writable
- * handle; they reach the image directly (no overlay). */
-int fixup_guestfs_disk_io(struct fixup_guestfs *g, bool write, uint64_t off,
-                          void *buf, size_t len);
-/* Raw I/O on the device of a guestfs volume (boot sector). */
-int fixup_volume_guestfs_boot_io(struct fixup_volume *v, bool write,
-                                 uint64_t off, void *buf, size_t len);
-
-/*
  * Opens filesystem i as a volume: it is mounted on its own at the
  * appliance's root, so paths are paths inside that filesystem — as on the
  * direct road.  When i is an operating system root found by libguestfs
@@ -161,7 +99,5 @@ int fixup_volume_guestfs_rebuild_initramfs(struct fixup_volume *v,
 
 /* True when v is a guestfs volume. */
 bool fixup_volume_is_guestfs(const struct fixup_volume *v);
-/* fixup_volume_fs_uuid() of a guestfs volume (guestfs_vfs_uuid). */
-int fixup_volume_guestfs_uuid(struct fixup_volume *v, char **ret);
 
 #endif
