@@ -44,6 +44,8 @@ DEF_FUNC = re.compile(r"^([A-Za-z_]\w*)\(")
 DEF_OBJ = re.compile(
     r"^(?:const\s+)?(?:struct\s+\w+|\w+)\s+(?:const\s+)?\**\s*"
     r"(?:const\s+)?([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*=")
+DEF_TENTATIVE = re.compile(
+    r"^(?:struct\s+\w+|[a-z_]\w*)\s+\**([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?;")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 STRIP = re.compile(
     r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
@@ -82,6 +84,11 @@ def definitions(text):
             every.add(m.group(1))
             if not line.startswith("static"):
                 ext.add(m.group(1))
+        m = DEF_TENTATIVE.match(line)
+        if m and not line.startswith(("extern", "typedef", "return",
+                                      "struct " + m.group(1) + ";")):
+            every.add(m.group(1))
+            ext.add(m.group(1))
         if line.strip():
             prev = line
     return ext, every

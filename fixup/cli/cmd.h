@@ -23,19 +23,9 @@ struct imgfix_cmd {
 	const char *summary;
 };
 
-/* Global options, set by main() before a command runs. */
-struct imgfix_globals {
-	int verbose; /* -v, repeatable */
-	bool quiet;  /* --quiet: no progress, fewer messages */
-};
-extern struct imgfix_globals imgfix_globals;
+/* imgfix_globals, imgfix_data_path() */
+#include "engine/runtime.h"
 
-/*
- * Path of a data file shipped with imgfix (e.g. "rules/sets"): from
- * $IMGFIX_DATADIR when set, the source tree when this binary runs from its
- * build directory, else the installed datadir.  Returns malloc'd memory.
- */
-char *imgfix_data_path(const char *rel);
 /* --key SELECTOR:key:KEY | SELECTOR:file:FILE (cli-keys.c): appends the
  * (selector, key) pair to *keys; logs its errors, never the key. */
 int imgfix_parse_key(const char *arg, char ***keys);

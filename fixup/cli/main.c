@@ -12,8 +12,6 @@
 #include "drivers.h"
 #include "util.h"
 
-struct imgfix_globals imgfix_globals;
-
 static const struct imgfix_cmd commands[] = {
         /* One line per command, kept in this order (see cmd.h). */
         {"batch", cmd_batch, "fix many images in parallel, with a summary"},
@@ -28,24 +26,6 @@ static const struct imgfix_cmd commands[] = {
         {"rollback", cmd_rollback, "undo a fix from its journal"},
         {NULL, NULL, NULL},
 };
-
-char *
-imgfix_data_path(const char *rel)
-{
-	const char *env = getenv("IMGFIX_DATADIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return util_path_join(env, rel);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		if (util_startswith(exe, IMGFIX_BUILD_ROOT "/"))
-			return util_path_join(IMGFIX_SOURCE_ROOT, rel);
-	}
-	return util_path_join(IMGFIX_DATADIR, rel);
-}
 
 /* --machine-readable[=stream:stdout|stream:stderr|file:PATH] (virt-v2v's
  * spelling): where progress:LABEL:DONE/TOTAL lines go, stdout by default. */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Inspection driver: opens every partition a backend can read, asks the
- * Windows and Linux inspectors about each, and adds the facts that come
- * from the disk rather than the guest (disk.style, firmware).  See
- * inspect.h for the fact names.
+ * inspector of every guest family (engine/family.h) about each, and adds the
+ * facts that come from the disk rather than the guest (disk.style, firmware).
+ * See inspect.h for the fact names.
  */
+#include "engine/family.h"
 #include "hive.h"
 #include "engine/inspect.h"
 #include "util.h"
@@ -68,13 +69,9 @@ static int
 inspect_volume(struct fixup_image *img, struct fixup_volume *v,
                struct fixup_guest **gs, size_t *n)
 {
-	int (*inspectors[])(struct fixup_volume *, struct fixup_guest *) = {
-	        fixup_inspect_windows,
-	        fixup_inspect_linux,
-	};
 	int r;
 
-	for (size_t k = 0; k < ELEMENTSOF(inspectors); k++) {
+	for (size_t k = 0; k < fixup_families_count(); k++) {
 		struct fixup_guest g = {0};
 
 		g.facts = util_strmap_new();
@@ -84,7 +81,7 @@ inspect_volume(struct fixup_image *img, struct fixup_volume *v,
 			return -ENOMEM;
 		}
 		g.volume = v;
-		r = inspectors[k](v, &g);
+		r = fixup_families_get(k)->inspect(v, &g);
 		if (r > 0)
 			r = disk_facts(img, &g);
 		if (r == 0 && util_strmap_size(g.facts) > 0)

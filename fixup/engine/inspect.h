@@ -87,11 +87,6 @@ int fixup_inspect(struct fixup_image *img, struct fixup_guest **ret,
                   size_t *ret_n);
 void fixup_guests_free(struct fixup_guest *g, size_t n);
 
-/* Per-volume inspectors (inspect-windows.c, inspect-linux.c): 1 and *g
- * filled when the volume holds that OS, 0 when not, -errno on failure. */
-int fixup_inspect_windows(struct fixup_volume *v, struct fixup_guest *g);
-int fixup_inspect_linux(struct fixup_volume *v, struct fixup_guest *g);
-
 /* {"guests":[{"root":..., "facts":{name: value, ...}}, ...]} as a
  * NUL-terminated string (report-json.c). */
 int fixup_guests_to_json(const struct fixup_guest *g, size_t n, char **ret);

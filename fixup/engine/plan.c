@@ -2,15 +2,17 @@
 /*
  * Plans: bookkeeping of ops and problems, private hive copies, and the text
  * rendering `imgfix plan` prints (registry diffs via hive_diff(), text files
- * as unified diffs).  The Windows and Linux halves turn rule actions into
- * ops (plan-windows.c, plan-linux.c).
+ * as unified diffs): the helpers every OS planner calls.  The planners of
+ * the guest families (windows/plan-windows.c, linux/plan-linux.c) turn rule
+ * actions into ops; plan-build.c picks one through engine/family.h.
  */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
-#include "engine/plan-internal.h"
+#include "drivers.h"
+#include "engine/plan.h"
 #include "rules.h"
 #include "image/volume.h"
 #include "windows/hive-logs.h"
@@ -591,34 +593,6 @@ fixup_plan_finalize(struct fixup_plan *p)
 	int r = finalize_hives(p);
 
 	return r < 0 ? r : prune_noops(p);
-}
-
-int
-fixup_plan_build(const struct fixup_plan_input *in, struct fixup_plan *ret)
-{
-	struct fixup_plan p = {0};
-	const char *family = util_strmap_get(in->facts, "os.family");
-	int r;
-
-	if (family && streq(family, "windows"))
-		r = fixup_plan_build_windows(in, &p);
-	else if (family && streq(family, "linux"))
-		r = fixup_plan_build_linux(in, &p);
-	else
-		r = log_error_errno(-EOPNOTSUPP,
-		                    "Don't know how to fix a guest of family "
-		                    "'%s'.",
-		                    family ? family : "(unknown)");
-	util_log_phase("plan: ops");
-	if (r >= 0)
-		r = fixup_plan_finalize(&p);
-	util_log_phase("plan: finalize");
-	if (r < 0) {
-		fixup_plan_done(&p);
-		return r;
-	}
-	*ret = p;
-	return 0;
 }
 
 bool

@@ -15,6 +15,7 @@
 #include "engine/inspect.h"
 #include "linux/guest-tree.h"
 #include "linux/linux-release.h"
+#include "linux/family-linux.h"
 #include "util.h"
 #include "image/volume.h"
 

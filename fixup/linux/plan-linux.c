@@ -7,8 +7,9 @@
  */
 #include <fnmatch.h>
 
+#include "engine/plan.h"
+#include "linux/family-linux.h"
 #include "linux/linux.h"
-#include "engine/plan-internal.h"
 #include "rules.h"
 #include "image/volume.h"
 
@@ -734,3 +735,9 @@ fixup_plan_build_linux(const struct fixup_plan_input *in, struct fixup_plan *p)
 	}
 	return r;
 }
+
+const struct fixup_family fixup_family_linux = {
+        .name = "linux",
+        .inspect = fixup_inspect_linux,
+        .plan = fixup_plan_build_linux,
+};

@@ -28,6 +28,7 @@
 #include "image/volume.h"
 #include "windows/hive-logs.h"
 #include "windows/inspect-windows.h"
+#include "windows/family-windows.h"
 
 #define PE_HEADER_READ 4096u
 #define ENUM_MAX_DEVICES 100000u

@@ -9,21 +9,15 @@
  * ops.
  */
 #include "patchcache.h"
-#include "engine/plan-internal.h"
 #include "rules.h"
 #include "image/volume.h"
+#include "windows/plan-windows.h"
 #include "windows/winboot.h"
 
 struct layout_buf {
 	struct winboot_layout l;
 	struct winboot_partition parts[FIXUP_MAX_PARTITIONS];
 };
-
-static const char *
-fact(struct win_ctx *w, const char *name)
-{
-	return util_strmap_get(w->in->facts, name);
-}
 
 /* The image's layout in winboot's terms.  -EOPNOTSUPP for directories. */
 static int
@@ -246,12 +240,12 @@ bcd_fix(struct win_ctx *w, const struct rules_action *a, const char *origin)
 			return log_error_errno(r, "Failed to fix %s: %m", path);
 	}
 	if (detecthal && streq(detecthal, "true") &&
-	    streq_ptr(fact(w, "os.version"), "6.0") &&
+	    streq_ptr(win_fact(w, "os.version"), "6.0") &&
 	    (r = win_need_arch(w, origin, "the Vista detecthal fix")) < 0)
 		return r;
 	if (detecthal && streq(detecthal, "true") &&
-	    streq_ptr(fact(w, "os.arch"), "i386") &&
-	    streq_ptr(fact(w, "os.version"), "6.0")) {
+	    streq_ptr(win_fact(w, "os.arch"), "i386") &&
+	    streq_ptr(win_fact(w, "os.version"), "6.0")) {
 		r = winboot_bcd_set_detecthal(bcd, NULL, &op->edits, &rep);
 		if (r < 0 && r != -ENOENT)
 			return r;
@@ -265,7 +259,8 @@ bcd_fix(struct win_ctx *w, const struct rules_action *a, const char *origin)
 			return r;
 
 		r = winboot_uefi_fallback_needed(
-		        streq_ptr(fact(w, "os.arch"), "i386") ? "x86" : "x64",
+		        streq_ptr(win_fact(w, "os.arch"), "i386") ? "x86"
+		                                                  : "x64",
 		        efi_exists, v, &src, &dst, &rep);
 		if (r > 0) {
 			_cleanup_free_ char *real = NULL, *buf = NULL;
@@ -437,7 +432,7 @@ require_file(struct win_ctx *w, const struct rules_action *a,
 	const struct pcache_entry **found = NULL;
 	base = base ? base + 1 : file;
 	r = pcache_find(cache, base,
-	                streq_ptr(fact(w, "os.arch"), "i386")
+	                streq_ptr(win_fact(w, "os.arch"), "i386")
 	                        ? PCACHE_ARCH_I386
 	                        : PCACHE_ARCH_AMD64,
 	                &found);

@@ -8,202 +8,9 @@
 #include <fnmatch.h>
 
 #include "drivers.h"
-#include "engine/plan-internal.h"
+#include "windows/plan-windows.h"
 #include "rules.h"
 #include "image/volume.h"
-
-void
-win_ctx_done(struct win_ctx *w)
-{
-	if (!w->system_ro_borrowed)
-		hive_freep(&w->system_ro);
-	hive_freep(&w->software_ro);
-	drivers_store_freep(&w->store);
-	free(w->systemroot);
-	free(w->system_path);
-	free(w->software_path);
-	util_strv_free(w->disabled);
-	util_strv_free(w->injected_boot);
-	free(w->device_path);
-}
-
-/* "/Windows" from "C:\\Windows", "\\WINDOWS", "Windows" ... */
-static char *
-norm_root(const char *s)
-{
-	const char *p = s;
-	char *r, *q;
-
-	if (p[0] && p[1] == ':')
-		p += 2;
-	while (*p == '/' || *p == '\\')
-		p++;
-	if (util_asprintf(&r, "/%s", p) < 0)
-		return NULL;
-	for (q = r; *q; q++)
-		if (*q == '\\')
-			*q = '/';
-	return r;
-}
-
-/*
- * A Windows path on v with the real case of its longest existing prefix
- * (NTFS through libntfs-3g would otherwise create "system32" beside
- * "System32").  Backslashes become slashes.
- */
-char *
-win_real_path(struct fixup_volume *v, const char *path)
-{
-	_cleanup_free_ char *want = strdup(path);
-	size_t n;
-
-	if (!want)
-		return NULL;
-	for (char *q = want; *q; q++)
-		if (*q == '\\')
-			*q = '/';
-	n = strlen(want);
-	/* From the whole path down to its first component. */
-	for (;;) {
-		_cleanup_free_ char *prefix = util_strndup0(want, n),
-		                    *real = NULL;
-		char *r;
-
-		if (!prefix)
-			return NULL;
-		if (n > 0 && fixup_volume_lookup(v, prefix, &real) >= 0) {
-			if (util_asprintf(&r, "%s%s", real, want + n) < 0)
-				return NULL;
-			return r;
-		}
-		while (n > 0 && want[n - 1] != '/')
-			n--;
-		while (n > 0 && want[n - 1] == '/')
-			n--;
-		if (n == 0)
-			return TAKE_PTR(want);
-	}
-}
-
-char *
-win_path(struct win_ctx *w, const char *rel)
-{
-	_cleanup_free_ char *want = util_path_join(w->systemroot, rel);
-
-	return want ? win_real_path(w->in->root, want) : NULL;
-}
-
-static const char *
-fact(struct win_ctx *w, const char *name)
-{
-	return util_strmap_get(w->in->facts, name);
-}
-
-int
-win_ctx_init(struct win_ctx *w, const struct fixup_plan_input *in,
-             struct fixup_plan *p)
-{
-	const char *root = util_strmap_get(in->facts, "windows.systemroot");
-	const char *cs = util_strmap_get(in->facts, "windows.control_set");
-	const char *ver = util_strmap_get(in->facts, "os.version");
-	const char *arch = util_strmap_get(in->facts, "os.arch");
-	const char *pt = util_strmap_get(in->facts, "os.product_type");
-	const char *build = util_strmap_get(in->facts, "os.build");
-	int r;
-
-	*w = (struct win_ctx){.in = in, .p = p};
-	if (!root || !cs)
-		return log_error_errno(-EINVAL,
-		                       "Facts lack windows.systemroot or "
-		                       "windows.control_set; cannot fix.");
-	w->systemroot = norm_root(root);
-	w->control_set = cs;
-	if (!w->systemroot)
-		return -ENOMEM;
-	if (ver && sscanf(ver, "%u.%u", &w->target.major, &w->target.minor) < 2)
-		w->target.major = w->target.minor = 0;
-	if (build)
-		(void)util_parse_u32(build, &w->target.build);
-	/* Never guessed: unknown blocks what needs it (win_need_arch). */
-	w->target.arch = !arch                   ? NULL
-	                 : streq(arch, "i386")   ? "x86"
-	                 : streq(arch, "x86_64") ? "amd64"
-	                                         : NULL;
-	w->target.server = pt && streq(pt, "server");
-	w->driver_database =
-	        streq_ptr(fact(w, "windows.driver_database"), "true");
-	w->system_path = win_path(w, "System32/config/SYSTEM");
-	w->software_path = win_path(w, "System32/config/SOFTWARE");
-	if (!w->system_path || !w->software_path)
-		return -ENOMEM;
-	/* Read handle on the original SYSTEM hive for scans. */
-	struct fixup_op *op;
-	r = fixup_plan_hive_op_from(p, in->root, "SYSTEM", w->system_path, NULL,
-	                            in->system_copy, &op);
-	if (r < 0)
-		return log_error_errno(r,
-		                       "Failed to read the SYSTEM hive %s: %m",
-		                       w->system_path);
-	if (in->system_hive) {
-		w->system_ro = in->system_hive;
-		w->system_ro_borrowed = true;
-		return 0;
-	}
-	r = hive_open(op->hive_before, 0, &w->system_ro);
-	if (r < 0)
-		return log_error_errno(r,
-		                       "Failed to open the SYSTEM hive %s: %m",
-		                       w->system_path);
-	return 0;
-}
-
-static int
-system_op(struct win_ctx *w, const char *origin, struct hive_edits **ret)
-{
-	struct fixup_op *op;
-	int r = fixup_plan_hive_op(w->p, w->in->root, "SYSTEM", w->system_path,
-	                           origin, &op);
-
-	if (r < 0)
-		return r;
-	r = hive_edits_set_origin(&op->edits, origin);
-	if (r < 0)
-		return r;
-	*ret = &op->edits;
-	return 0;
-}
-
-int
-win_software_edits(struct win_ctx *w, const char *origin,
-                   struct hive_edits **ret)
-{
-	struct fixup_op *op;
-	int r = fixup_plan_hive_op(w->p, w->in->root, "SOFTWARE",
-	                           w->software_path, origin, &op);
-
-	if (r == -ENOENT)
-		return r; /* no SOFTWARE hive: callers decide */
-	if (r < 0)
-		return log_error_errno(
-		        r, "Failed to read the SOFTWARE hive %s: %m",
-		        w->software_path);
-	if (!w->software_ro) {
-		r = hive_open(op->hive_before, 0, &w->software_ro);
-		if (r < 0)
-			return r;
-	}
-	r = hive_edits_set_origin(&op->edits, origin);
-	if (r < 0)
-		return r;
-	*ret = &op->edits;
-	return 0;
-}
-
-int
-win_system_edits(struct win_ctx *w, const char *origin, struct hive_edits **ret)
-{
-	return system_op(w, origin, ret);
-}
 
 /* Services of the control set matching a name or glob (from the facts). */
 static int
@@ -294,7 +101,7 @@ disable_service(struct win_ctx *w, const struct rules_action *a,
 {
 	const char *name = rules_action_get(a, "name");
 	const char *glob = rules_action_get(a, "glob");
-	const char *boot = fact(w, "windows.boot_driver");
+	const char *boot = win_fact(w, "windows.boot_driver");
 	bool filters = boolattr(a, "filters", true);
 	_cleanup_strv_free_ char **svcs = NULL;
 	struct hive_edits *e;
@@ -305,7 +112,7 @@ disable_service(struct win_ctx *w, const struct rules_action *a,
 		return r;
 	if (!svcs)
 		return 0; /* nothing installed that matches */
-	r = system_op(w, origin, &e);
+	r = win_system_edits(w, origin, &e);
 	if (r < 0)
 		return r;
 	STRV_FOREACH (s, svcs) {
@@ -380,7 +187,7 @@ set_service_start(struct win_ctx *w, const struct rules_action *a,
 		                       "%s: service %s is not installed; start "
 		                       "type not set",
 		                       origin, name);
-	r = system_op(w, origin, &e);
+	r = win_system_edits(w, origin, &e);
 	if (r < 0)
 		return r;
 	r = hive_edits_set_dword(e, key, "Start", v);
@@ -401,7 +208,7 @@ remove_start_override(struct win_ctx *w, const char *origin, const char *name)
 		return -ENOMEM;
 	if (hive_key_exists(w->system_ro, key) < 0)
 		return 0;
-	r = system_op(w, origin, &e);
+	r = win_system_edits(w, origin, &e);
 	if (r < 0)
 		return r;
 	r = hive_edits_delete_key(e, key);
@@ -467,7 +274,7 @@ registry_action(struct win_ctx *w, const struct rules_action *a,
 	if (!key || !hive || !op)
 		return -ENOMEM;
 	r = strcaseeq(hive, "SOFTWARE") ? win_software_edits(w, origin, &e)
-	                                : system_op(w, origin, &e);
+	                                : win_system_edits(w, origin, &e);
 	if (r == -ENOENT && strcaseeq(hive, "SOFTWARE"))
 		return fixup_plan_add_problem(w->p, origin, false, NULL,
 		                              "the guest has no SOFTWARE hive: "
@@ -653,24 +460,6 @@ expand_device_ids(const char *hwid, char ***ret)
 	return 0;
 }
 
-int
-win_need_arch(struct win_ctx *w, const char *origin, const char *what)
-{
-	const char *arch = fact(w, "os.arch");
-	int r;
-
-	if (w->target.arch)
-		return 1;
-	r = fixup_plan_add_problem(
-	        w->p, origin, true,
-	        arch ? "imgfix handles i386 and x86_64 Windows guests"
-	             : "inspection found no PE header in System32 and no "
-	               "PROCESSOR_ARCHITECTURE (see 'imgfix inspect')",
-	        "%s needs the guest's architecture, and os.arch is %s", what,
-	        arch ? arch : "unknown");
-	return r < 0 ? r : 0;
-}
-
 static int
 inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
        bool stage_only)
@@ -789,7 +578,7 @@ inject(struct win_ctx *w, const struct rules_action *a, const char *origin,
 			/* Staging: the package folder and DevicePath only. */
 			hive_edits_done(&inj.system);
 		}
-		r = system_op(w, origin, &e);
+		r = win_system_edits(w, origin, &e);
 		if (r >= 0)
 			r = hive_edits_append(e, &inj.system);
 		if (r >= 0 && inj.software.n > 0 && !w->no_software) {
@@ -902,3 +691,9 @@ win_action(struct win_ctx *w, const struct rules_action *a, const char *origin)
 		return win_boot_action(w, a, origin);
 	}
 }
+
+const struct fixup_family fixup_family_windows = {
+        .name = "windows",
+        .inspect = fixup_inspect_windows,
+        .plan = fixup_plan_build_windows,
+};

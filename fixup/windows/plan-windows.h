@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Private declarations shared by plan.c and plan-*.c. */
-#ifndef IMGFIX_FIXUP_PLAN_INTERNAL_H
-#define IMGFIX_FIXUP_PLAN_INTERNAL_H
+/*
+ * Private declarations of the Windows planner: the state of one plan
+ * build (plan-winctx.c) shared by plan-windows.c and plan-winboot.c.
+ */
+#ifndef IMGFIX_FIXUP_PLAN_WINDOWS_H
+#define IMGFIX_FIXUP_PLAN_WINDOWS_H
 
 #include "drivers.h"
 #include "engine/plan.h"
+#include "windows/family-windows.h"
 
 struct rules_action;
 
@@ -29,18 +33,16 @@ struct win_ctx {
 	bool no_software; /* the guest has no SOFTWARE hive */
 };
 
-int fixup_plan_build_windows(const struct fixup_plan_input *in,
-                             struct fixup_plan *p);
-int fixup_plan_build_linux(const struct fixup_plan_input *in,
-                           struct fixup_plan *p);
-
 int win_ctx_init(struct win_ctx *w, const struct fixup_plan_input *in,
                  struct fixup_plan *p);
 void win_ctx_done(struct win_ctx *w);
 /* A Windows path on v in the real case of its longest existing prefix. */
 char *win_real_path(struct fixup_volume *v, const char *path);
+/* The fact name of the guest being planned, or NULL. */
+const char *win_fact(struct win_ctx *w, const char *name);
 /* Guest path under the systemroot, real case where it exists. */
 char *win_path(struct win_ctx *w, const char *rel);
+/* The SYSTEM / SOFTWARE hive edits of the plan (one op per hive). */
 int win_system_edits(struct win_ctx *w, const char *origin,
                      struct hive_edits **ret);
 int win_software_edits(struct win_ctx *w, const char *origin,
