@@ -3,524 +3,35 @@
  * The ext volume backend: an ext2/3/4 filesystem inside a raw image, opened
  * with libext2fs through our own struct struct_io_manager whose channel
  * reads and writes through struct fixup_disk (the copy-on-write overlay of
- * disk.c) at the partition's byte offset.  No file descriptor of the image,
- * no loop device, no root.  Every channel access is bounds-checked to the
- * partition.
- *
- * Path lookups are ours (not ext2fs_namei): we keep the stack of directories
- * walked, so ".." pops it and never climbs above the filesystem root, an
- * absolute symlink target restarts at the root, and at most
- * FIXUP_MAX_SYMLINKS links are followed per lookup.  On-disk ".." entries
- * are never trusted.
+ * disk.c) at the partition's byte offset (volume-ext-io.c).  No file
+ * descriptor of the image, no loop device, no root.  Paths are resolved
+ * inside the filesystem by volume-ext-path.c.  This file: the volume
+ * operations, opening, and the backend's table.
  *
  * Written against libext2fs 1.47.0 (Debian 12).  <ext2fs/...> headers are
- * included in this file only.
+ * included by the ext backend's files only (volume-ext-internal.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wstrict-prototypes"
-#include <ext2fs/ext2_fs.h>
-#include <ext2fs/ext2fs.h>
-#pragma GCC diagnostic pop
-
 #include "image/disk.h"
+#include "image/volume-ext-internal.h"
 #include "util.h"
-#include "image/volume-ext.h"
 
 /* The ext superblock lives 1024 bytes into the partition. */
 #define EXT_MIN_PARTITION (2u * 1024)
-#define EXT_IO_MAGIC 0x696d6766u /* "imgf": our channel's private data */
 #define EXT_NEW_FILE_MODE 0644
 #define EXT_INODE_FLAGS_NO_WRITE \
 	(EXT2_IMMUTABLE_FL | EXT2_APPEND_FL | EXT4_ENCRYPT_FL | EXT4_VERITY_FL)
 
-struct ext_io {
-	uint32_t magic;
-	struct fixup_disk *disk;
-	uint64_t start, size;
-	bool writable;
-};
-
-struct ext_vol {
-	ext2_filsys fs;
-	struct ext_io *io; /* owned by the channel */
-	char *image_path;
-	bool bitmaps_loaded;
-};
-
 static const struct fixup_volume_ops ext_ops;
-
-/* ---- errors ------------------------------------------------------------- */
-
-/* libext2fs returns errno values or com_err codes; map the latter. */
-static int
-ext_errno(errcode_t e)
-{
-	if (e == 0)
-		return 0;
-	if (e > 0 && e < 4096)
-		return -(int)e;
-	switch (e) {
-	case EXT2_ET_FILE_NOT_FOUND:
-		return -ENOENT;
-	case EXT2_ET_DIR_EXISTS:
-		return -EEXIST;
-	case EXT2_ET_NO_MEMORY:
-		return -ENOMEM;
-	case EXT2_ET_RO_FILSYS:
-		return -EROFS;
-	case EXT2_ET_BLOCK_ALLOC_FAIL:
-	case EXT2_ET_INODE_ALLOC_FAIL:
-	case EXT2_ET_DIR_NO_SPACE:
-		return -ENOSPC;
-	case EXT2_ET_NO_DIRECTORY:
-		return -ENOTDIR;
-	case EXT2_ET_SYMLINK_LOOP:
-		return -ELOOP;
-	case EXT2_ET_FILE_TOO_BIG:
-		return -EFBIG;
-	case EXT2_ET_SHORT_READ:
-	case EXT2_ET_SHORT_WRITE:
-	case EXT2_ET_LLSEEK_FAILED:
-		return -EIO;
-	case EXT2_ET_UNSUPP_FEATURE:
-	case EXT2_ET_RO_UNSUPP_FEATURE:
-	case EXT2_ET_UNIMPLEMENTED:
-		return -EOPNOTSUPP;
-	default:
-		return -EBADMSG; /* corrupt or unexpected metadata */
-	}
-}
-
-/* Records "image: partition at N: what: libext2fs message" and returns r. */
-static int
-ext_fail(const struct ext_vol *e, errcode_t code, const char *what,
-         const char *path)
-{
-	int r = ext_errno(code);
-
-	/* -ENOENT and friends are ordinary answers, not failures to explain */
-	if (r == -ENOENT || r == -EEXIST || r == -ENOTDIR)
-		return r;
-	return fixup_set_error(
-	        r, "%s: ext filesystem at offset %" PRIu64 ": %s %s: %s",
-	        e->image_path, e->io->start, what, path ? path : "",
-	        error_message(code));
-}
-
-/* ---- the io_manager: a window [start, start+size) of a fixup_disk ------- */
-
-/* ext2fs_open2() calls our open() synchronously; it finds the partition
- * here (one open at a time per thread). */
-static __thread struct ext_io *pending_io;
-
-static struct struct_io_manager ext_io_manager;
-
-static errcode_t
-ext_io_open(const char *name, int flags, io_channel *ret)
-{
-	struct ext_io *io = pending_io;
-	io_channel ch = NULL;
-	errcode_t e;
-
-	if (!io || io->magic != EXT_IO_MAGIC)
-		return EXT2_ET_BAD_DEVICE_NAME;
-	if ((flags & IO_FLAG_RW) && !io->writable)
-		return EROFS;
-	e = ext2fs_get_memzero(sizeof(*ch), &ch);
-	if (e)
-		return e;
-	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	ch->manager = &ext_io_manager;
-	ch->block_size = 1024;
-	ch->refcount = 1;
-	ch->private_data = io;
-	e = ext2fs_get_mem(strlen(name) + 1, &ch->name);
-	if (e) {
-		ext2fs_free_mem(&ch);
-		return e;
-	}
-	strcpy(ch->name, name);
-	pending_io = NULL; /* the channel owns io now */
-	*ret = ch;
-	return 0;
-}
-
-static errcode_t
-ext_io_close(io_channel ch)
-{
-	if (--ch->refcount > 0)
-		return 0;
-	free(ch->private_data);
-	ext2fs_free_mem(&ch->name);
-	ext2fs_free_mem(&ch);
-	return 0;
-}
-
-static errcode_t
-ext_io_set_blksize(io_channel ch, int blksize)
-{
-	/* ext block sizes are 1 KiB .. 64 KiB, powers of two */
-	if (blksize < 1024 || blksize > EXT2_MAX_BLOCK_SIZE ||
-	    (blksize & (blksize - 1)))
-		return EXT2_ET_INVALID_ARGUMENT;
-	ch->block_size = blksize;
-	return 0;
-}
-
-/* Byte range of (block, count) in the partition, bounds-checked.  count < 0
- * is a byte count (libext2fs convention). */
-static errcode_t
-ext_io_range(io_channel ch, unsigned long long block, int count, uint64_t *off,
-             size_t *len, bool write)
-{
-	struct ext_io *io = ch->private_data;
-	uint64_t o, l;
-
-	if (count < 0)
-		l = (uint64_t)(-(int64_t)count);
-	else
-		l = (uint64_t)count * (uint64_t)ch->block_size;
-	if (block > UINT64_MAX / (uint64_t)ch->block_size)
-		return write ? EXT2_ET_SHORT_WRITE : EXT2_ET_SHORT_READ;
-	o = block * (uint64_t)ch->block_size;
-	if (o > io->size || l > io->size - o || l > SIZE_MAX)
-		return write ? EXT2_ET_SHORT_WRITE : EXT2_ET_SHORT_READ;
-	*off = io->start + o;
-	*len = (size_t)l;
-	return 0;
-}
-
-static errcode_t
-ext_io_read64(io_channel ch, unsigned long long block, int count, void *buf)
-{
-	struct ext_io *io = ch->private_data;
-	uint64_t off;
-	size_t len;
-	errcode_t e = ext_io_range(ch, block, count, &off, &len, false);
-	int r;
-
-	if (e)
-		return e;
-	r = fixup_disk_pread(io->disk, buf, len, off);
-	return r < 0 ? (r == -EIO ? EXT2_ET_SHORT_READ : (errcode_t)-r) : 0;
-}
-
-static errcode_t
-ext_io_write64(io_channel ch, unsigned long long block, int count,
-               const void *buf)
-{
-	struct ext_io *io = ch->private_data;
-	uint64_t off;
-	size_t len;
-	errcode_t e;
-	int r;
-
-	if (!io->writable)
-		return EROFS;
-	e = ext_io_range(ch, block, count, &off, &len, true);
-	if (e)
-		return e;
-	r = fixup_disk_pwrite(io->disk, buf, len, off);
-	return r < 0 ? (errcode_t)-r : 0;
-}
-
-static errcode_t
-ext_io_read(io_channel ch, unsigned long block, int count, void *buf)
-{
-	return ext_io_read64(ch, block, count, buf);
-}
-
-static errcode_t
-ext_io_write(io_channel ch, unsigned long block, int count, const void *buf)
-{
-	return ext_io_write64(ch, block, count, buf);
-}
-
-static errcode_t
-ext_io_write_byte(io_channel ch, unsigned long offset, int count,
-                  const void *buf)
-{
-	struct ext_io *io = ch->private_data;
-	int r;
-
-	if (!io->writable)
-		return EROFS;
-	if (count < 0 || offset > io->size ||
-	    (uint64_t)count > io->size - offset)
-		return EXT2_ET_SHORT_WRITE;
-	r = fixup_disk_pwrite(io->disk, buf, (size_t)count, io->start + offset);
-	return r < 0 ? (errcode_t)-r : 0;
-}
-
-static errcode_t
-ext_io_flush(io_channel ch)
-{
-	/* Writes are in the disk overlay already; disk.c commits them. */
-	return 0;
-}
-
-static errcode_t
-ext_io_set_option(io_channel ch, const char *option, const char *arg)
-{
-	return EXT2_ET_INVALID_ARGUMENT;
-}
-
-static struct struct_io_manager ext_io_manager = {
-        .magic = EXT2_ET_MAGIC_IO_MANAGER,
-        .name = "imgfix fixup_disk I/O manager",
-        .open = ext_io_open,
-        .close = ext_io_close,
-        .set_blksize = ext_io_set_blksize,
-        .read_blk = ext_io_read,
-        .write_blk = ext_io_write,
-        .flush = ext_io_flush,
-        .write_byte = ext_io_write_byte,
-        .set_option = ext_io_set_option,
-        .read_blk64 = ext_io_read64,
-        .write_blk64 = ext_io_write64,
-};
-
-/* ---- path resolution ---------------------------------------------------- */
 
 static struct ext_vol *
 ext_of(struct fixup_volume *v)
 {
 	return v->data;
-}
-
-static int
-read_inode(struct ext_vol *e, ext2_ino_t ino, struct ext2_inode *ret)
-{
-	errcode_t code;
-
-	if (ino < EXT2_ROOT_INO || ino > e->fs->super->s_inodes_count)
-		return fixup_set_error(-EBADMSG,
-		                       "%s: ext filesystem at offset %" PRIu64
-		                       ": directory entry points to inode %u, "
-		                       "outside the inode table",
-		                       e->image_path, e->io->start, ino);
-	code = ext2fs_read_inode(e->fs, ino, ret);
-	return code ? ext_fail(e, code, "cannot read inode of", NULL) : 0;
-}
-
-/* Reads the target of the symlink ino into a new string. */
-static int
-read_symlink(struct ext_vol *e, ext2_ino_t ino, struct ext2_inode *inode,
-             char **ret)
-{
-	_cleanup_free_ char *t = NULL;
-	uint64_t size = EXT2_I_SIZE(inode);
-	ext2_file_t f = NULL;
-	unsigned int got = 0;
-	errcode_t code;
-
-	if (size == 0 || size > FIXUP_EXT_MAX_SYMLINK_TARGET)
-		return fixup_set_error(-EBADMSG,
-		                       "%s: ext filesystem at offset %" PRIu64
-		                       ": symlink inode %u has a target of "
-		                       "%" PRIu64 " bytes (limit %u)",
-		                       e->image_path, e->io->start, ino, size,
-		                       FIXUP_EXT_MAX_SYMLINK_TARGET);
-	t = calloc(1, (size_t)size + 1);
-	if (!t)
-		return -ENOMEM;
-	if (ext2fs_is_fast_symlink(inode)) {
-		if (size >= sizeof(inode->i_block))
-			return -EBADMSG;
-		memcpy(t, inode->i_block, (size_t)size);
-	} else {
-		code = ext2fs_file_open2(e->fs, ino, inode, 0, &f);
-		if (code)
-			return ext_fail(e, code, "cannot open symlink", NULL);
-		code = ext2fs_file_read(f, t, (unsigned int)size, &got);
-		(void)ext2fs_file_close(f);
-		if (code)
-			return ext_fail(e, code, "cannot read symlink", NULL);
-		if (got != size)
-			return -EBADMSG;
-	}
-	if (strlen(t) != size) /* embedded NUL */
-		return -EBADMSG;
-	*ret = TAKE_PTR(t);
-	return 0;
-}
-
-struct walk {
-	ext2_ino_t *stack; /* stack[0] = root; the current directory on top */
-	size_t depth, alloc;
-};
-
-static int
-walk_push(struct walk *w, ext2_ino_t ino)
-{
-	if (w->depth == w->alloc) {
-		size_t n = w->alloc ? w->alloc * 2 : 16;
-		ext2_ino_t *s = realloc(w->stack, n * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		w->stack = s;
-		w->alloc = n;
-	}
-	w->stack[w->depth++] = ino;
-	return 0;
-}
-
-/*
- * Resolves path (absolute inside the filesystem) to an inode.  Symlinks in
- * the middle are always followed; the last component is followed when
- * follow is set.
- */
-static int
-resolve(struct ext_vol *e, const char *path, bool follow, ext2_ino_t *ret)
-{
-	_cleanup_free_ char *rest = NULL;
-	struct walk w = {0};
-	unsigned links = 0;
-	ext2_ino_t ino = EXT2_ROOT_INO, parent;
-	char *p;
-	int r;
-
-	rest = strdup(path);
-	if (!rest)
-		return -ENOMEM;
-	r = walk_push(&w, EXT2_ROOT_INO);
-	p = rest;
-	while (r >= 0) {
-		struct ext2_inode dir_inode, inode;
-		size_t n;
-		bool last;
-
-		p += strspn(p, "/");
-		if (!*p)
-			break;
-		n = strcspn(p, "/");
-		last = p[n + strspn(p + n, "/")] == '\0';
-		if (n == 1 && p[0] == '.') {
-			p += n;
-			continue;
-		}
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			/* Lexical: the walked stack, never the on-disk "..";
-			 * the root is its own parent. */
-			if (w.depth > 1)
-				w.depth--;
-			ino = w.stack[w.depth - 1];
-			p += n;
-			continue;
-		}
-		if (n > EXT2_NAME_LEN) {
-			r = -ENAMETOOLONG;
-			break;
-		}
-		parent = w.stack[w.depth - 1];
-		r = read_inode(e, parent, &dir_inode);
-		if (r < 0)
-			break;
-		if (!LINUX_S_ISDIR(dir_inode.i_mode)) {
-			r = -ENOTDIR;
-			break;
-		}
-		errcode_t code =
-		        ext2fs_lookup(e->fs, parent, p, (int)n, NULL, &ino);
-		if (code) {
-			r = ext_fail(e, code, "cannot look up", path);
-			break;
-		}
-		r = read_inode(e, ino, &inode);
-		if (r < 0)
-			break;
-		if (LINUX_S_ISLNK(inode.i_mode) && (!last || follow)) {
-			_cleanup_free_ char *target = NULL;
-			char *joined;
-
-			if (++links > FIXUP_MAX_SYMLINKS) {
-				r = fixup_set_error(
-				        -ELOOP,
-				        "%s: ext filesystem at offset %" PRIu64
-				        ": more than %u symlinks resolving %s",
-				        e->image_path, e->io->start,
-				        FIXUP_MAX_SYMLINKS, path);
-				break;
-			}
-			r = read_symlink(e, ino, &inode, &target);
-			if (r < 0)
-				break;
-			if (strlen(p + n) + strlen(target) >
-			    (size_t)FIXUP_MAX_PATH * FIXUP_MAX_SYMLINKS) {
-				r = -ENAMETOOLONG;
-				break;
-			}
-			if (util_asprintf(&joined, "%s/%s", target, p + n) <
-			    0) {
-				r = -ENOMEM;
-				break;
-			}
-			free(rest);
-			rest = p = joined;
-			if (target[0] == '/')
-				w.depth = 1; /* restart at the guest root */
-			ino = w.stack[w.depth - 1];
-			continue;
-		}
-		if (!last)
-			r = walk_push(&w, ino);
-		p += n;
-	}
-	if (r >= 0)
-		*ret = ino;
-	free(w.stack);
-	return r;
-}
-
-/* Splits "/a/b/c" into the parent directory's inode (links followed) and
- * the final name "c" (pointing into path). */
-static int
-resolve_parent(struct ext_vol *e, const char *path, ext2_ino_t *ret_dir,
-               const char **ret_name)
-{
-	_cleanup_free_ char *dir = NULL;
-	const char *slash = strrchr(path, '/');
-	struct ext2_inode inode;
-	ext2_ino_t ino;
-	int r;
-
-	if (!slash || !slash[1])
-		return -EINVAL;
-	if (strlen(slash + 1) > EXT2_NAME_LEN)
-		return -ENAMETOOLONG;
-	dir = util_strndup0(path, (size_t)(slash - path));
-	if (!dir)
-		return -ENOMEM;
-	r = resolve(e, *dir ? dir : "/", true, &ino);
-	if (r < 0)
-		return r;
-	r = read_inode(e, ino, &inode);
-	if (r < 0)
-		return r;
-	if (!LINUX_S_ISDIR(inode.i_mode))
-		return -ENOTDIR;
-	*ret_dir = ino;
-	*ret_name = slash + 1;
-	return 0;
-}
-
-/* Looks name up in dir without following it. */
-static int
-lookup_entry(struct ext_vol *e, ext2_ino_t dir, const char *name,
-             ext2_ino_t *ret)
-{
-	errcode_t code =
-	        ext2fs_lookup(e->fs, dir, name, (int)strlen(name), NULL, ret);
-
-	return code ? ext_fail(e, code, "cannot look up", name) : 0;
 }
 
 /* ---- read operations ---------------------------------------------------- */
@@ -533,10 +44,7 @@ ext_stat(struct fixup_volume *v, const char *path, struct fixup_stat *ret)
 	ext2_ino_t ino;
 	int r;
 
-	r = resolve(e, path, true, &ino);
-	if (r < 0)
-		return r;
-	r = read_inode(e, ino, &inode);
+	r = ext_resolve_inode(e, path, true, &ino, &inode);
 	if (r < 0)
 		return r;
 	*ret = (struct fixup_stat){
@@ -559,15 +67,13 @@ ext_readlink(struct fixup_volume *v, const char *path, char **ret)
 	struct ext_vol *e = ext_of(v);
 	struct ext2_inode inode;
 	ext2_ino_t ino;
-	int r = resolve(e, path, false, &ino);
+	int r = ext_resolve_inode(e, path, false, &ino, &inode);
 
-	if (r >= 0)
-		r = read_inode(e, ino, &inode);
 	if (r < 0)
 		return r;
 	if (!LINUX_S_ISLNK(inode.i_mode))
 		return -EINVAL;
-	return read_symlink(e, ino, &inode, ret);
+	return ext_read_symlink(e, ino, &inode, ret);
 }
 
 static int
@@ -608,10 +114,7 @@ ext_list(struct fixup_volume *v, const char *path, char ***ret)
 	errcode_t code;
 	int r;
 
-	r = resolve(e, path, true, &ino);
-	if (r < 0)
-		return r;
-	r = read_inode(e, ino, &inode);
+	r = ext_resolve_inode(e, path, true, &ino, &inode);
 	if (r < 0)
 		return r;
 	if (!LINUX_S_ISDIR(inode.i_mode))
@@ -640,10 +143,7 @@ open_regular(struct ext_vol *e, const char *path, int flags,
 	errcode_t code;
 	int r;
 
-	r = resolve(e, path, true, &ino);
-	if (r < 0)
-		return r;
-	r = read_inode(e, ino, &inode);
+	r = ext_resolve_inode(e, path, true, &ino, &inode);
 	if (r < 0)
 		return r;
 	if (LINUX_S_ISDIR(inode.i_mode))
@@ -651,10 +151,8 @@ open_regular(struct ext_vol *e, const char *path, int flags,
 	if (!LINUX_S_ISREG(inode.i_mode))
 		return -EINVAL;
 	if (inode.i_flags & EXT4_ENCRYPT_FL)
-		return fixup_set_error(-EOPNOTSUPP,
-		                       "%s: ext filesystem at offset %" PRIu64
-		                       ": %s is encrypted (fscrypt)",
-		                       e->image_path, e->io->start, path);
+		return ext_error(e, -EOPNOTSUPP, ": %s is encrypted (fscrypt)",
+		                 path);
 	code = ext2fs_file_open2(e->fs, ino, &inode, flags, ret);
 	if (code)
 		return ext_fail(e, code, "cannot open", path);
@@ -712,11 +210,9 @@ ext_read_file(struct fixup_volume *v, const char *path, size_t max, char **ret,
 	if (r < 0)
 		return r;
 	if (n != size)
-		return fixup_set_error(-EBADMSG,
-		                       "%s: ext filesystem at offset %" PRIu64
-		                       ": %s: read %zu of %" PRIu64 " bytes",
-		                       e->image_path, e->io->start, path, n,
-		                       (uint64_t)size);
+		return ext_error(e, -EBADMSG,
+		                 ": %s: read %zu of %" PRIu64 " bytes", path, n,
+		                 (uint64_t)size);
 	buf[n] = '\0';
 	*ret = TAKE_PTR(buf);
 	if (ret_len)
@@ -830,6 +326,42 @@ link_entry(ext2_filsys fs, ext2_ino_t dir, const char *name, ext2_ino_t ino,
 	return code;
 }
 
+/* Where a write operation acts: the bitmaps loaded, path's parent
+ * directory resolved and its last component looked up.  0 with *ret_ino
+ * set; -ENOENT (with *ret_dir and *ret_name set) when the entry is absent;
+ * other -errno. */
+static int
+write_target(struct ext_vol *e, const char *path, ext2_ino_t *ret_dir,
+             const char **ret_name, ext2_ino_t *ret_ino)
+{
+	int r = need_bitmaps(e);
+
+	if (r < 0)
+		return r;
+	r = ext_resolve_parent(e, path, ret_dir, ret_name);
+	if (r < 0)
+		return r;
+	return ext_lookup_entry(e, *ret_dir, *ret_name, ret_ino);
+}
+
+static int
+update_inode(struct ext_vol *e, ext2_ino_t ino, struct ext2_inode *inode,
+             const char *what, const char *path)
+{
+	errcode_t code = ext2fs_write_inode(e->fs, ino, inode);
+
+	return code ? ext_fail(e, code, what, path) : 0;
+}
+
+static int
+unlink_entry(struct ext_vol *e, ext2_ino_t dir, const char *name,
+             ext2_ino_t ino, const char *path)
+{
+	errcode_t code = ext2fs_unlink(e->fs, dir, name, ino, 0);
+
+	return code ? ext_fail(e, code, "cannot unlink", path) : 0;
+}
+
 static int
 create_file(struct ext_vol *e, ext2_ino_t dir, const char *name,
             const char *path, ext2_ino_t *ret)
@@ -878,13 +410,7 @@ ext_write_file(struct fixup_volume *v, const char *path, const void *buf,
 	ext2_ino_t dir, ino;
 	int r;
 
-	r = need_bitmaps(e);
-	if (r < 0)
-		return r;
-	r = resolve_parent(e, path, &dir, &name);
-	if (r < 0)
-		return r;
-	r = lookup_entry(e, dir, name, &ino);
+	r = write_target(e, path, &dir, &name, &ino);
 	if (r == -ENOENT) {
 		r = create_file(e, dir, name, path, &ino);
 		if (r < 0)
@@ -893,10 +419,7 @@ ext_write_file(struct fixup_volume *v, const char *path, const void *buf,
 		return r;
 	} else {
 		/* Existing entry: a symlink is followed inside the fs. */
-		r = resolve(e, path, true, &ino);
-		if (r < 0)
-			return r;
-		r = read_inode(e, ino, &inode);
+		r = ext_resolve_inode(e, path, true, &ino, &inode);
 		if (r < 0)
 			return r;
 		if (LINUX_S_ISDIR(inode.i_mode))
@@ -904,18 +427,16 @@ ext_write_file(struct fixup_volume *v, const char *path, const void *buf,
 		if (!LINUX_S_ISREG(inode.i_mode))
 			return -EINVAL;
 		if (inode.i_flags & EXT_INODE_FLAGS_NO_WRITE)
-			return fixup_set_error(
-			        -EPERM,
-			        "%s: ext filesystem at offset %" PRIu64
+			return ext_error(
+			        e, -EPERM,
 			        ": %s is immutable, append-only, encrypted or "
 			        "verity-protected (inode flags 0x%x)",
-			        e->image_path, e->io->start, path,
-			        inode.i_flags & EXT_INODE_FLAGS_NO_WRITE);
+			        path, inode.i_flags & EXT_INODE_FLAGS_NO_WRITE);
 		inode.i_mtime = inode.i_ctime = now32();
-		errcode_t code = ext2fs_write_inode(e->fs, ino, &inode);
-		if (code)
-			return ext_fail(e, code, "cannot update the inode of",
-			                path);
+		r = update_inode(e, ino, &inode, "cannot update the inode of",
+		                 path);
+		if (r < 0)
+			return r;
 	}
 	return write_content(e, ino, path, buf, len);
 }
@@ -929,13 +450,7 @@ ext_mkdir(struct fixup_volume *v, const char *path)
 	errcode_t code;
 	int r;
 
-	r = need_bitmaps(e);
-	if (r < 0)
-		return r;
-	r = resolve_parent(e, path, &dir, &name);
-	if (r < 0)
-		return r;
-	r = lookup_entry(e, dir, name, &ino);
+	r = write_target(e, path, &dir, &name, &ino);
 	if (r == 0)
 		return -EEXIST;
 	if (r != -ENOENT)
@@ -979,15 +494,14 @@ drop_inode(struct ext_vol *e, ext2_ino_t ino, const char *path)
 	bool is_dir;
 	int r;
 
-	r = read_inode(e, ino, &inode);
+	r = ext_read_inode(e, ino, &inode);
 	if (r < 0)
 		return r;
 	is_dir = LINUX_S_ISDIR(inode.i_mode);
 	if (!is_dir && inode.i_links_count > 1) {
 		inode.i_links_count--;
 		inode.i_ctime = now32();
-		code = ext2fs_write_inode(fs, ino, &inode);
-		return code ? ext_fail(e, code, "cannot update", path) : 0;
+		return update_inode(e, ino, &inode, "cannot update", path);
 	}
 	if (ext2fs_inode_has_valid_blocks2(fs, &inode)) {
 		code = ext2fs_punch(fs, ino, &inode, NULL, 0, ~0ULL);
@@ -1010,9 +524,9 @@ drop_inode(struct ext_vol *e, ext2_ino_t ino, const char *path)
 	}
 	inode.i_links_count = 0;
 	inode.i_dtime = now32();
-	code = ext2fs_write_inode(fs, ino, &inode);
-	if (code)
-		return ext_fail(e, code, "cannot update", path);
+	r = update_inode(e, ino, &inode, "cannot update", path);
+	if (r < 0)
+		return r;
 	ext2fs_inode_alloc_stats2(fs, ino, -1, is_dir);
 	return 0;
 }
@@ -1027,16 +541,10 @@ ext_remove(struct fixup_volume *v, const char *path)
 	errcode_t code;
 	int r;
 
-	r = need_bitmaps(e);
+	r = write_target(e, path, &dir, &name, &ino);
 	if (r < 0)
 		return r;
-	r = resolve_parent(e, path, &dir, &name);
-	if (r < 0)
-		return r;
-	r = lookup_entry(e, dir, name, &ino);
-	if (r < 0)
-		return r;
-	r = read_inode(e, ino, &inode);
+	r = ext_read_inode(e, ino, &inode);
 	if (r < 0)
 		return r;
 	if (LINUX_S_ISDIR(inode.i_mode)) {
@@ -1048,21 +556,21 @@ ext_remove(struct fixup_volume *v, const char *path)
 		if (!c.empty)
 			return -ENOTEMPTY;
 	}
-	code = ext2fs_unlink(e->fs, dir, name, ino, 0);
-	if (code)
-		return ext_fail(e, code, "cannot unlink", path);
+	r = unlink_entry(e, dir, name, ino, path);
+	if (r < 0)
+		return r;
 	if (LINUX_S_ISDIR(inode.i_mode)) {
 		/* The removed directory's ".." was a link of its parent. */
-		r = read_inode(e, dir, &dinode);
+		r = ext_read_inode(e, dir, &dinode);
 		if (r < 0)
 			return r;
 		if (dinode.i_links_count > 1)
 			dinode.i_links_count--;
 		dinode.i_mtime = dinode.i_ctime = now32();
-		code = ext2fs_write_inode(e->fs, dir, &dinode);
-		if (code)
-			return ext_fail(e, code, "cannot update the parent of",
-			                path);
+		r = update_inode(e, dir, &dinode, "cannot update the parent of",
+		                 path);
+		if (r < 0)
+			return r;
 	}
 	return drop_inode(e, ino, path);
 }
@@ -1098,38 +606,29 @@ ext_rename(struct fixup_volume *v, const char *from, const char *to)
 	errcode_t code;
 	int r, ft;
 
-	r = need_bitmaps(e);
+	r = write_target(e, from, &fdir, &fname, &ino);
 	if (r < 0)
 		return r;
-	r = resolve_parent(e, from, &fdir, &fname);
-	if (r < 0)
-		return r;
-	r = lookup_entry(e, fdir, fname, &ino);
-	if (r < 0)
-		return r;
-	r = read_inode(e, ino, &inode);
+	r = ext_read_inode(e, ino, &inode);
 	if (r < 0)
 		return r;
 	if (LINUX_S_ISDIR(inode.i_mode))
 		return -EISDIR;
 	ft = dirent_type(inode.i_mode);
-	r = resolve_parent(e, to, &tdir, &tname);
-	if (r < 0)
-		return r;
-	r = lookup_entry(e, tdir, tname, &old);
+	r = write_target(e, to, &tdir, &tname, &old);
 	if (r == 0) {
 		struct ext2_inode oinode;
 
 		if (old == ino)
 			return 0; /* same file */
-		r = read_inode(e, old, &oinode);
+		r = ext_read_inode(e, old, &oinode);
 		if (r < 0)
 			return r;
 		if (LINUX_S_ISDIR(oinode.i_mode))
 			return -EISDIR;
-		code = ext2fs_unlink(e->fs, tdir, tname, old, 0);
-		if (code)
-			return ext_fail(e, code, "cannot unlink", to);
+		r = unlink_entry(e, tdir, tname, old, to);
+		if (r < 0)
+			return r;
 		r = drop_inode(e, old, to);
 		if (r < 0)
 			return r;
@@ -1138,10 +637,7 @@ ext_rename(struct fixup_volume *v, const char *from, const char *to)
 	code = link_entry(e->fs, tdir, tname, ino, ft);
 	if (code)
 		return ext_fail(e, code, "cannot link", to);
-	code = ext2fs_unlink(e->fs, fdir, fname, ino, 0);
-	if (code)
-		return ext_fail(e, code, "cannot unlink", from);
-	return 0;
+	return unlink_entry(e, fdir, fname, ino, from);
 }
 
 static int
@@ -1186,37 +682,59 @@ check_writable(struct ext_vol *e)
 	struct ext2_super_block *sb = e->fs->super;
 
 	if (ext2fs_has_feature_journal_needs_recovery(sb))
-		return fixup_set_error(
-		        FIXUP_E_UNCLEAN,
-		        "%s: ext filesystem at offset %" PRIu64
+		return ext_error(
+		        e, FIXUP_E_UNCLEAN,
 		        " has a journal that needs recovery (the system was "
 		        "not shut down cleanly, or the image was taken while "
 		        "it was mounted): run 'e2fsck' on it (or boot it once) "
-		        "before fixing it",
-		        e->image_path, e->io->start);
+		        "before fixing it");
 	if (sb->s_state & EXT2_ERROR_FS || !(sb->s_state & EXT2_VALID_FS))
-		return fixup_set_error(
-		        FIXUP_E_UNCLEAN,
-		        "%s: ext filesystem at offset %" PRIu64
+		return ext_error(
+		        e, FIXUP_E_UNCLEAN,
 		        " is marked %s: run 'e2fsck -f' on it before fixing it",
-		        e->image_path, e->io->start,
 		        sb->s_state & EXT2_ERROR_FS ? "as having errors"
 		                                    : "not cleanly unmounted");
 	if (ext2fs_has_feature_mmp(sb))
-		return fixup_set_error(
-		        -EOPNOTSUPP,
-		        "%s: ext filesystem at offset %" PRIu64
+		return ext_error(
+		        e, -EOPNOTSUPP,
 		        " uses multi-mount protection (mmp), which imgfix does "
-		        "not write; clear it with 'tune2fs -O ^mmp' first",
-		        e->image_path, e->io->start);
+		        "not write; clear it with 'tune2fs -O ^mmp' first");
 	return 0;
+}
+
+/* The detail of a failed ext2fs_open2(); returns -errno. */
+static int
+open_error(struct ext_vol *e, errcode_t code)
+{
+	switch (code) {
+	case EXT2_ET_BAD_MAGIC:
+	case EXT2_ET_SB_CSUM_INVALID:
+	case EXT2_ET_SHORT_READ:
+		return fixup_set_error(FIXUP_E_NO_FILESYSTEM,
+		                       "%s: partition at offset %" PRIu64
+		                       ": no valid ext2/3/4 superblock (%s)",
+		                       e->image_path, e->start,
+		                       error_message(code));
+	case EXT2_ET_UNSUPP_FEATURE:
+	case EXT2_ET_RO_UNSUPP_FEATURE:
+		return ext_error(e, -EOPNOTSUPP,
+		                 " uses features libext2fs cannot %s (%s)",
+		                 code == EXT2_ET_RO_UNSUPP_FEATURE ? "write"
+		                                                   : "open",
+		                 error_message(code));
+	default:
+		return ext_error(
+		        e,
+		        ext_errno(code) == -EOPNOTSUPP ? -EOPNOTSUPP : -EBADMSG,
+		        ": libext2fs cannot open it: %s", error_message(code));
+	}
 }
 
 int
 fixup_volume_ext_open(struct fixup_volume *v, struct fixup_disk *disk,
                       uint64_t start, uint64_t size, unsigned flags)
 {
-	_cleanup_free_ struct ext_io *io = NULL;
+	struct ext_io *io;
 	struct ext_vol *e;
 	bool rw = (flags & FIXUP_OPEN_WRITE) != 0;
 	int oflags = EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP;
@@ -1243,8 +761,13 @@ fixup_volume_ext_open(struct fixup_volume *v, struct fixup_disk *disk,
 		return -EROFS;
 	e = calloc(1, sizeof(*e));
 	io = calloc(1, sizeof(*io));
-	if (!e || !io) {
+	if (e)
+		e->image_path = strdup(fixup_disk_path(disk));
+	if (!e || !io || !e->image_path) {
+		if (e)
+			free(e->image_path);
 		free(e);
+		free(io);
 		return -ENOMEM;
 	}
 	*io = (struct ext_io){.magic = EXT_IO_MAGIC,
@@ -1252,73 +775,31 @@ fixup_volume_ext_open(struct fixup_volume *v, struct fixup_disk *disk,
 	                      .start = start,
 	                      .size = size,
 	                      .writable = rw};
-	e->io = io;
-	e->image_path = strdup(fixup_disk_path(disk));
-	if (!e->image_path) {
-		free(e);
-		return -ENOMEM;
-	}
+	e->start = start;
 	if (rw)
 		oflags |= EXT2_FLAG_RW;
-	pending_io = io;
-	code = ext2fs_open2("imgfix-partition", NULL, oflags, 0, 0,
-	                    &ext_io_manager, &e->fs);
-	if (pending_io) {
-		/* open() was not reached: io is still ours */
-		pending_io = NULL;
-	} else {
-		TAKE_PTR(io); /* owned by the channel (freed by close) */
-	}
+	code = ext_io_open_fs(io, oflags, &e->fs); /* takes io */
 	if (code) {
 		e->fs = NULL;
-		switch (code) {
-		case EXT2_ET_BAD_MAGIC:
-		case EXT2_ET_SB_CSUM_INVALID:
-		case EXT2_ET_SHORT_READ:
-			r = fixup_set_error(
-			        FIXUP_E_NO_FILESYSTEM,
-			        "%s: partition at offset %" PRIu64
-			        ": no valid ext2/3/4 superblock (%s)",
-			        e->image_path, start, error_message(code));
-			break;
-		case EXT2_ET_UNSUPP_FEATURE:
-		case EXT2_ET_RO_UNSUPP_FEATURE:
-			r = fixup_set_error(
-			        -EOPNOTSUPP,
-			        "%s: ext filesystem at offset %" PRIu64
-			        " uses features libext2fs cannot %s (%s)",
-			        e->image_path, start,
-			        code == EXT2_ET_RO_UNSUPP_FEATURE ? "write"
-			                                          : "open",
-			        error_message(code));
-			break;
-		default:
-			r = fixup_set_error(
-			        ext_errno(code) == -EOPNOTSUPP ? -EOPNOTSUPP
-			                                       : -EBADMSG,
-			        "%s: ext filesystem at offset %" PRIu64
-			        ": libext2fs cannot open it: %s",
-			        e->image_path, start, error_message(code));
-			break;
-		}
-		free(e->image_path);
-		free(e);
-		return r;
+		r = open_error(e, code);
+		goto fail;
 	}
 	e->io = e->fs->io->private_data;
 	if (rw) {
 		r = check_writable(e);
 		if (r < 0) {
 			ext2fs_free(e->fs);
-			free(e->image_path);
-			free(e);
-			return r;
+			goto fail;
 		}
 	}
 	v->ops = &ext_ops;
 	v->data = e;
 	v->writable = rw;
 	return 0;
+fail:
+	free(e->image_path);
+	free(e);
+	return r;
 }
 
 /* ---- filesystem UUID ---------------------------------------------------- */
