@@ -43,9 +43,6 @@ MODULES = ["util", "hive", "rules", "drivers", "patchcache", "fixup"]
 # Modules where circles are allowed for now, with the reason.  Enforcement
 # covers every module not listed here.
 EXCEPTIONS = {
-    "fixup": "volume.c <-> its backends and probe.c, plan.c <-> the OS "
-             "planners, cli/main.c <-> cmd-*.c and engine/session.c, "
-             "being broken by the ops and OS tables (issue 14)",
 }
 
 # nm types of a global definition: functions, and everything else (data).

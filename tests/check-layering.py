@@ -25,6 +25,7 @@ Rules (each violation is printed; the exit status is 1 when there is one):
 --report prints every reference circle of the tree (not just fixup/) and
 the longest files, and never fails.
 """
+import importlib.util
 import os
 import re
 import subprocess
@@ -104,38 +105,21 @@ def resolve(inc, src, files):
     return None
 
 
+def load_circles():
+    """check-circles.py (beside this file), for its components()."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "check-circles.py")
+    spec = importlib.util.spec_from_file_location("check_circles", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def sccs(nodes, edges):
-    """Strongly connected components with more than one node (Tarjan)."""
-    index, low, stack, on, out = {}, {}, [], set(), []
-    counter = [0]
-    sys.setrecursionlimit(10000)
-
-    def visit(v):
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on.add(v)
-        for w in sorted(edges.get(v, ())):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                out.append(sorted(comp))
-
-    for v in sorted(nodes):
-        if v not in index:
-            visit(v)
-    return out
+    """Strongly connected components with more than one node."""
+    nodes = set(nodes)
+    return load_circles().components(
+        {v: {w for w in edges.get(v, ()) if w in nodes} for v in nodes})
 
 
 def backend_of(path):

@@ -40,6 +40,7 @@
 #define BATCH_MAX_WORD 4096u       /* bytes of one path or name */
 #define BATCH_MAX_ITEMS_SHOWN 200u /* problems/rules kept per image */
 #define BATCH_MAX_JOBS 256u
+#define BATCH_JSON_DEPTH 32 /* nesting of a manifest, journal, report */
 
 struct batch_item {
 	char *image; /* resolved path */
