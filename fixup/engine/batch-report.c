@@ -7,6 +7,7 @@
  * bounded and every string that reaches the HTML page is escaped.
  */
 #include <json-c/json.h>
+#include <libgen.h>
 #include <limits.h>
 #include <time.h>
 

@@ -9,8 +9,6 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <libgen.h>
-#include <limits.h>
-#include <time.h>
 
 #include "engine/batch.h"
 
