@@ -18,7 +18,7 @@
 #include "rules.h"
 #include "util.h"
 #include "image/volume.h"
-#include "windows/hive-logs.h"
+#include "engine/hive-logs.h"
 
 static void
 help(FILE *f)

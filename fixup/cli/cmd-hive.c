@@ -30,7 +30,7 @@
 #include "hive.h"
 #include "util.h"
 #include "image/volume.h"
-#include "windows/hive-logs.h"
+#include "engine/hive-logs.h"
 
 /* ---- opening HIVE or IMAGE:NAME ----------------------------------------- */
 

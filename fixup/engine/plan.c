@@ -15,7 +15,7 @@
 #include "engine/plan.h"
 #include "rules.h"
 #include "image/volume.h"
-#include "windows/hive-logs.h"
+#include "engine/hive-logs.h"
 
 extern char **environ;
 
@@ -428,7 +428,7 @@ edit_is_noop(struct hive *h, const struct hive_edit *e)
 
 /*
  * A hive op whose guest primary was dirty: one write op per non-empty
- * transaction log beside it, resetting it (windows/hive-logs.h), added
+ * transaction log beside it, resetting it (engine/hive-logs.h), added
  * after every op of the plan: a crash between the primary and its logs
  * leaves a clean primary, which Windows loads without looking at the logs.
  */

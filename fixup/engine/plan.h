@@ -51,7 +51,7 @@ struct fixup_op {
 	char *hive_tmp;    /* private copy with the edits applied */
 	char *hive_before; /* private copy of the original */
 	bool noop;         /* finalize found that no edit changes anything */
-	/* The guest's primary file was dirty (windows/hive-logs.h): written
+	/* The guest's primary file was dirty (engine/hive-logs.h): written
 	 * back clean, its logs reset by ops added at the end of the plan.
 	 * Not recovered: writing needs --force dirty-hive. */
 	bool hive_dirty, hive_recovered;

@@ -26,7 +26,7 @@
 #include "engine/inspect.h"
 #include "util.h"
 #include "image/volume.h"
-#include "windows/hive-logs.h"
+#include "engine/hive-logs.h"
 #include "windows/inspect-windows.h"
 #include "windows/family-windows.h"
 

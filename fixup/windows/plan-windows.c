@@ -644,7 +644,7 @@ fixup_plan_build_windows(const struct fixup_plan_input *in,
 	util_log_phase("plan: SYSTEM hive");
 	/* A dirty SYSTEM hive: inspection replayed its logs into the copy
 	 * read here; when they could not be, finalize blocks the write of
-	 * the hive (--force dirty-hive, windows/hive-logs.h). */
+	 * the hive (--force dirty-hive, engine/hive-logs.h). */
 
 	/* Injections first: disabling the old boot driver needs to know
 	 * whether its replacement is in place. */

@@ -22,7 +22,7 @@
 
 #include "image/volume.h"
 #include "util.h"
-#include "windows/hive-logs.h"
+#include "engine/hive-logs.h"
 
 static const char *const log_suffixes[] = {".LOG1", ".LOG2", ".LOG"};
 
