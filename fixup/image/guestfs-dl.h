@@ -45,6 +45,7 @@
 	X(guestfs_launch)                  \
 	X(guestfs_list_devices)            \
 	X(guestfs_list_filesystems)        \
+	X(guestfs_list_partitions)         \
 	X(guestfs_ln_s)                    \
 	X(guestfs_ls)                      \
 	X(guestfs_lstatns)                 \

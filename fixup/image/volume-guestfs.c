@@ -47,15 +47,29 @@ gfs_unlock(struct fixup_guestfs *f, char *const *keys)
 	size_t opened = 0;
 	int r = 0;
 
-	fs = sym_guestfs_list_filesystems(f->g);
+	/* list_filesystems does not show LUKS: every disk and partition */
+	fs = sym_guestfs_list_devices(f->g);
 	if (!fs)
-		return gfs_fail(f, "cannot list filesystems", NULL);
-	for (size_t i = 0; r >= 0 && fs[i] && fs[i + 1]; i += 2) {
-		_cleanup_free_ char *uuid = NULL;
+		return gfs_fail(f, "cannot list the disks", NULL);
+	{
+		char **parts = sym_guestfs_list_partitions(f->g);
+
+		if (!parts) {
+			util_strv_free(fs);
+			return gfs_fail(f, "cannot list the partitions", NULL);
+		}
+		STRV_FOREACH (p, parts)
+			if (r >= 0)
+				r = util_strv_push(&fs, *p);
+		util_strv_free(parts);
+	}
+	for (size_t i = 0; r >= 0 && fs[i]; i++) {
+		_cleanup_free_ char *uuid = NULL, *type = NULL;
 		bool tried = false, ok = false;
 		char map[32];
 
-		if (!streq(fs[i + 1], "crypto_LUKS"))
+		type = sym_guestfs_vfs_type(f->g, fs[i]);
+		if (!type || !streq(type, "crypto_LUKS"))
 			continue;
 		uuid = sym_guestfs_vfs_uuid(f->g, fs[i]);
 		snprintf(map, sizeof(map), "imgfix-luks%zu", opened);
