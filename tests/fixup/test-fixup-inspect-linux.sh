@@ -98,6 +98,22 @@ for b in "" "--backend direct"; do
 		fail "noos $b: partitions not named: $(cat "$tmp/noos.err")"
 done
 
+# --key: a malformed one is a usage error that never echoes the key;
+# several disks need the guestfs road, which --backend direct refuses.
+rc=0
+"$imgfix" inspect --key "s3cret-without-selector" "$tmp/noarch.img" \
+	>/dev/null 2>"$tmp/key.err" || rc=$?
+[ $rc -eq 2 ] || fail "--key without a selector: exit $rc, expected 2"
+grep -q s3cret "$tmp/key.err" && fail "--key: the key is echoed"
+grep -q "SELECTOR:key:KEY" "$tmp/key.err" ||
+	fail "--key: no syntax hint: $(cat "$tmp/key.err")"
+if "$imgfix" inspect --backend direct "$tmp/noarch.img" "$tmp/arch.img" \
+	>/dev/null 2>"$tmp/two.err"; then
+	fail "--backend direct with two disks succeeded"
+fi
+grep -q "several disks of one guest need the guestfs road" "$tmp/two.err" ||
+	fail "two disks: $(cat "$tmp/two.err")"
+
 # -vv: phase timings
 "$imgfix" -vv inspect "$tmp/splitusr.img" >/dev/null 2>"$tmp/vv.err" ||
 	fail "-vv inspect failed"
