@@ -42,8 +42,7 @@ MODULES = ["util", "hive", "rules", "drivers", "patchcache", "fixup"]
 
 # Modules where circles are allowed for now, with the reason.  Enforcement
 # covers every module not listed here.
-EXCEPTIONS = {
-}
+EXCEPTIONS = {}
 
 # nm types of a global definition: functions, and everything else (data).
 FUNCTION_TYPES = set("TWi")
