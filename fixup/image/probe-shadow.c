@@ -4,12 +4,13 @@
  * (an NBD export, disk-io.h).  libblkid reads through a file descriptor
  * only, so it is given a "shadow": a sparse memfd as large as the disk
  * holding copies of the regions libblkid reads — the head and tail of the
- * disk and of every partition, and the area after each partition (where
- * the next extended boot record of an MBR chain sits) — and zeros
- * elsewhere.  Probing repeats until it finds no partition whose regions
- * are not copied yet, so the EBR chain of logical partitions is followed
- * link by link.  The copies cost a few MiB of reads however large the
- * disk; tmpfs keeps only the copied pages.
+ * disk and of every partition, and the extended boot records of an MBR's
+ * logical partitions — and zeros elsewhere.  The EBRs are found by
+ * following the chain's links here (only to know which sectors to copy:
+ * libblkid parses them); the partitions' regions by probing again until
+ * no partition is found whose regions are not copied yet.  The copies
+ * cost a few MiB of reads however large the disk; tmpfs keeps only the
+ * copied pages.
  *
  * Only the layout comes from the shadow: every backend then reads the
  * filesystem through the disk itself and checks what it finds.
@@ -21,9 +22,12 @@
 #include "image/disk.h"
 #include "image/volume.h"
 
-#define SHADOW_HEAD (1024u * 1024)  /* superblocks: LUKS, btrfs, iso, udf */
-#define SHADOW_TAIL (1024u * 1024)  /* backup GPT, md/zfs labels at the end */
-#define SHADOW_AFTER (1024u * 1024) /* the next EBR after a logical part */
+#define SHADOW_HEAD (1024u * 1024) /* superblocks: LUKS, btrfs, iso, udf */
+#define SHADOW_TAIL (1024u * 1024) /* backup GPT, md/zfs labels at the end */
+#define MBR_SIGNATURE_OFFSET 510u
+#define MBR_ENTRIES_OFFSET 0x1beu
+#define MBR_ENTRY_LEN 16u
+#define MBR_PRIMARY_ENTRIES 4u
 #define SHADOW_MAX_REGIONS (4u * FIXUP_MAX_PARTITIONS + 8)
 
 struct shadow {
@@ -72,9 +76,60 @@ shadow_copy_around(struct shadow *s, uint64_t start, uint64_t size, bool *added)
 	if (r >= 0 && size > SHADOW_TAIL)
 		r = shadow_copy(s, start + size - SHADOW_TAIL, SHADOW_TAIL,
 		                added);
-	if (r >= 0 && start + size < s->size)
-		r = shadow_copy(s, start + size, SHADOW_AFTER, added);
 	return r;
+}
+
+static bool
+mbr_extended(const uint8_t *entry)
+{
+	return entry[4] == 0x05 || entry[4] == 0x0f || entry[4] == 0x85;
+}
+
+static int
+read_mbr(struct shadow *s, uint64_t off, uint8_t b[FIXUP_SECTOR_SIZE],
+         bool *ret_valid)
+{
+	int r = fixup_disk_pread(s->disk, b, FIXUP_SECTOR_SIZE, off);
+
+	*ret_valid = r >= 0 && b[MBR_SIGNATURE_OFFSET] == 0x55 &&
+	             b[MBR_SIGNATURE_OFFSET + 1] == 0xaa;
+	return r;
+}
+
+/* Copies every EBR of the chain of an MBR extended partition. */
+static int
+shadow_copy_ebrs(struct shadow *s, bool *added)
+{
+	uint8_t b[FIXUP_SECTOR_SIZE];
+	uint64_t ext = 0, ebr;
+	bool valid;
+	int r;
+
+	r = read_mbr(s, 0, b, &valid);
+	for (unsigned i = 0; r >= 0 && valid && i < MBR_PRIMARY_ENTRIES; i++) {
+		const uint8_t *e = b + MBR_ENTRIES_OFFSET + i * MBR_ENTRY_LEN;
+
+		if (mbr_extended(e) && !ext)
+			ext = (uint64_t)util_le32(e + 8) * FIXUP_SECTOR_SIZE;
+	}
+	if (r < 0 || ext == 0)
+		return r;
+	ebr = ext;
+	for (unsigned n = 0; n < FIXUP_MAX_PARTITIONS && ebr < s->size; n++) {
+		const uint8_t *link = b + MBR_ENTRIES_OFFSET + MBR_ENTRY_LEN;
+		uint64_t next;
+
+		r = shadow_copy(s, ebr, FIXUP_SECTOR_SIZE, added);
+		if (r >= 0)
+			r = read_mbr(s, ebr, b, &valid);
+		if (r < 0 || !valid || !mbr_extended(link))
+			return r;
+		next = ext + (uint64_t)util_le32(link + 8) * FIXUP_SECTOR_SIZE;
+		if (next <= ebr) /* links only go forward: no loop */
+			return 0;
+		ebr = next;
+	}
+	return 0;
 }
 
 int
@@ -103,6 +158,8 @@ fixup_probe_disk_shadow(struct fixup_disk *disk, const char *path,
 	                     .buf = buf};
 	bool added = false;
 	r = shadow_copy_around(s, 0, s->size, &added);
+	if (r >= 0)
+		r = shadow_copy_ebrs(s, &added);
 	for (size_t round = 0; r >= 0; round++) {
 		struct fixup_disk_layout l = {0};
 

@@ -8,6 +8,8 @@
  * by a fresh connection, and the undo restoring the original.  Exit 77
  * without qemu-img or qemu-nbd.
  */
+#include <fcntl.h>
+
 #include "image/disk-io.h"
 #include "image/disk.h"
 #include "image/volume.h"
@@ -134,6 +136,51 @@ TEST(qcow2)
 TEST(vhdx)
 {
 	round_trip("vhdx");
+}
+
+/* An MBR whose extended partition starts far from any other partition,
+ * with a logical partition far from the previous one: the layout probed
+ * over NBD (through the shadow) is that of the raw file. */
+TEST(mbr_logical_layout_over_nbd)
+{
+	_cleanup_free_ char *raw = util_path_join(tests_tmpdir(), "mbr.raw");
+	_cleanup_free_ char *q = util_path_join(tests_tmpdir(), "mbr.qcow2");
+	_cleanup_free_ char *cmd = NULL;
+	_cleanup_(fixup_disk_freep) struct fixup_disk *d = NULL;
+	struct fixup_disk_layout a = {0}, b = {0};
+	struct fixup_io *io = NULL;
+	_cleanup_close_ int fd = -1;
+
+	need_qemu();
+	if (system("command -v sfdisk >/dev/null") != 0)
+		TEST_SKIP("sfdisk missing");
+	ASSERT_OK(util_asprintf(
+	        &cmd,
+	        "truncate -s 64M '%s' && printf 'label: dos\\n"
+	        "start=2048, size=4096, type=83\\n"
+	        "start=40960, size=81920, type=5\\n"
+	        "start=43008, size=2048, type=83\\n"
+	        "start=100000, size=4096, type=83\\n' | sfdisk -q '%s' && "
+	        "qemu-img convert -f raw -O qcow2 '%s' '%s'",
+	        raw, raw, raw, q));
+	ASSERT_EQ(system(cmd), 0);
+	fd = open(raw, O_RDONLY | O_CLOEXEC);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(fixup_probe_disk(fd, 64u << 20, raw, &a));
+	ASSERT_EQ(a.n_parts, 3);
+	ASSERT_OK(fixup_io_open(q, NULL, false, &io));
+	ASSERT_OK(fixup_disk_open_io(q, io, &d));
+	ASSERT_OK(fixup_probe_disk_shadow(d, q, &b));
+	ASSERT_EQ(b.n_parts, a.n_parts);
+	ASSERT_EQ(b.style, FIXUP_DISK_MBR);
+	for (size_t i = 0; i < a.n_parts; i++) {
+		ASSERT_EQ(b.parts[i].number, a.parts[i].number);
+		ASSERT_EQ(b.parts[i].start, a.parts[i].start);
+		ASSERT_EQ(b.parts[i].size, a.parts[i].size);
+	}
+	ASSERT_EQ(b.parts[2].number, 6);
+	fixup_disk_layout_done(&a);
+	fixup_disk_layout_done(&b);
 }
 
 TEST(missing_qemu_nbd)
