@@ -116,8 +116,6 @@ bool hive_reg_name_ok(const char *name);
 #define HIVE_LOG_MAX_HBINS_SIZE ((uint32_t)(HIVE_MAX_FILE_SIZE - 4096))
 #define HIVE_LOG_MAX_PAGES 1000000u
 #define HIVE_LOG_MAX_ENTRIES 1000000u
-/* .LOG1, .LOG2 and .LOG beside one hive. */
-#define HIVE_LOG_MAX_LOGS 3
 
 enum hive_log_format {
 	HIVE_LOG_NONE, /* unusable: problem says why */

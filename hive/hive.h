@@ -263,6 +263,8 @@ int hive_diff(struct hive *a, struct hive *b, const char *prefix, FILE *out);
  * checksum) there.
  */
 #define HIVE_LOG_MAX_FILE_SIZE (256u * 1024 * 1024)
+/* .LOG1, .LOG2 and .LOG beside one hive. */
+#define HIVE_LOG_MAX_LOGS 3
 
 struct hive_recovery {
 	bool dirty;          /* the primary needed recovery */
@@ -281,13 +283,25 @@ void hive_recovery_done(struct hive_recovery *r);
 /*
  * Replays the transaction logs log_paths (NULL-terminated; missing files
  * are skipped; order does not matter) into the hive file at path, which
- * must be a private copy: when logs were replayed it is rewritten as the
- * recovered, clean hive.  A clean primary is left alone (Windows ignores
- * the logs then).  A dirty one whose logs cannot be used is left alone too,
- * with ret->problem saying why.  Errors (-errno) are I/O and memory only.
+ * must be a private copy: when logs were replayed it is rewritten in place
+ * (no fsync) as the recovered, clean hive.  A clean primary is left alone
+ * (Windows ignores the logs then).  A dirty one whose logs cannot be used is
+ * left alone too, with ret->problem saying why.  Errors (-errno) are I/O and
+ * memory only.
  */
 int hive_recover_file(const char *path, char *const *log_paths,
                       struct hive_recovery *ret);
+
+/* A transaction log in memory; name is for messages ("SYSTEM.LOG1").  A
+ * len above HIVE_LOG_MAX_FILE_SIZE (data not read) is named as too large. */
+struct hive_log_buffer {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+/* hive_recover_file() with the logs in memory (n at most 3). */
+int hive_recover_file_logs(const char *path, const struct hive_log_buffer *logs,
+                           size_t n, struct hive_recovery *ret);
 
 /* The transaction logs beside the host file path: path.LOG1, .LOG2, .LOG
  * in any letter case (NULL-terminated list, possibly empty). */
@@ -296,14 +310,17 @@ int hive_find_logs(const char *path, char ***ret);
 /* A hive is dirty when its header checksum is wrong or its sequence numbers
  * differ.  hdr: the first len bytes of the file. */
 bool hive_header_dirty(const void *hdr, size_t len);
+/* The same for a file: 1 dirty, 0 clean (or not a hive at all), -errno. */
+int hive_file_dirty(const char *path);
 
 /*
  * The content a transaction log gets once its clean primary (the first
  * 512 bytes of it are enough: primary_hdr) has been written: what Windows
- * leaves after a successful flush and log restart, a base block copy with
- * the primary's sequence number and no entry, the rest of the old file
- * zeroed (same length, at least 512 bytes).  Nothing in it can ever be
- * replayed over the primary.  -EINVAL when primary_hdr is not clean.
+ * leaves after a successful flush when it starts the log anew: a 512-byte
+ * base block copy with the primary's sequence number (file type 6, or the
+ * old log's 1/2) and no entry; the old entries are dropped (the file is
+ * 512 bytes long).  Nothing in it can ever be replayed over the primary.
+ * -EINVAL when primary_hdr is not clean.
  */
 int hive_log_reset(const void *primary_hdr, size_t hdr_len, const void *old_log,
                    size_t old_len, uint8_t **ret, size_t *ret_len);

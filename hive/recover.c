@@ -25,9 +25,11 @@
  * message naming every log and why it was not used.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <libgen.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "hive-internal.h"
 
@@ -75,6 +77,24 @@ hive_header_dirty(const void *hdr, size_t len)
 	return util_le32(b + HIVE_BB_CHECKSUM) != hive_base_block_checksum(b) ||
 	       util_le32(b + HIVE_BB_SEQ1) != util_le32(b + HIVE_BB_SEQ2) ||
 	       !hive_base_block_valid(b, len, &why);
+}
+
+int
+hive_file_dirty(const char *path)
+{
+	uint8_t hdr[HIVE_LOG_SECTOR];
+	ssize_t n;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	return hive_header_dirty(hdr, (size_t)n) ? 1 : 0;
 }
 
 /* a comes before b in the wrapping sequence-number space. */
@@ -448,56 +468,94 @@ fail:
 
 /* ---- files -------------------------------------------------------------- */
 
-int
-hive_recover_file(const char *path, char *const *log_paths,
-                  struct hive_recovery *ret)
+/* Rewrites the private copy at path in place: no temp file, no fsync
+ * (nobody needs the copy after a crash). */
+static int
+rewrite(const char *path, const uint8_t *buf, size_t len)
 {
-	char *bufs[HIVE_LOG_MAX_LOGS] = {0};
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return close(TAKE_FD(fd)) < 0 ? -errno : 0;
+}
+
+int
+hive_recover_file_logs(const char *path, const struct hive_log_buffer *bufs,
+                       size_t n, struct hive_recovery *ret)
+{
 	_cleanup_free_ char *primary = NULL;
 	_cleanup_free_ uint8_t *out = NULL;
 	struct hive_log logs[HIVE_LOG_MAX_LOGS] = {0};
-	size_t n = 0, len, out_len;
+	size_t len, out_len;
 	int r;
 
 	*ret = (struct hive_recovery){0};
 	r = util_read_file(path, HIVE_MAX_FILE_SIZE, &primary, &len);
 	if (r < 0)
 		return r;
+	n = MIN(n, (size_t)HIVE_LOG_MAX_LOGS);
+	for (size_t i = 0; i < n; i++)
+		logs[i] = (struct hive_log){.name = bufs[i].name,
+		                            .data = bufs[i].data,
+		                            .len = bufs[i].len};
+	r = hive_recover_data((const uint8_t *)primary, len, logs, n, &out,
+	                      &out_len, ret);
+	if (r >= 0 && ret->recovered)
+		r = rewrite(path, out, out_len);
+	for (size_t i = 0; i < n; i++)
+		hive_log_done(&logs[i]);
+	if (r < 0)
+		hive_recovery_done(ret);
+	return r < 0 ? r : 0;
+}
+
+int
+hive_recover_file(const char *path, char *const *log_paths,
+                  struct hive_recovery *ret)
+{
+	char *data[HIVE_LOG_MAX_LOGS] = {0};
+	struct hive_log_buffer bufs[HIVE_LOG_MAX_LOGS] = {0};
+	size_t n = 0;
+	int r = 0;
+
+	*ret = (struct hive_recovery){0};
 	STRV_FOREACH (p, log_paths) {
 		const char *base = strrchr(*p, '/');
 
 		if (n == HIVE_LOG_MAX_LOGS)
 			break;
-		r = util_read_file(*p, HIVE_LOG_MAX_FILE_SIZE, &bufs[n],
-		                   &logs[n].len);
+		r = util_read_file(*p, HIVE_LOG_MAX_FILE_SIZE, &data[n],
+		                   &bufs[n].len);
 		if (r == -ENOENT)
 			continue;
+		bufs[n].name = base ? base + 1 : *p;
 		if (r == -EFBIG) {
 			/* named in the problem, like any unusable log */
-			logs[n].name = base ? base + 1 : *p;
-			logs[n].data = (const uint8_t *)"";
-			logs[n].len = (size_t)HIVE_LOG_MAX_FILE_SIZE + 1;
-			n++;
-			continue;
-		}
-		if (r < 0)
-			goto finish;
-		logs[n].name = base ? base + 1 : *p;
-		logs[n].data = (const uint8_t *)bufs[n];
+			bufs[n].data = "";
+			bufs[n].len = (size_t)HIVE_LOG_MAX_FILE_SIZE + 1;
+		} else if (r < 0)
+			break;
+		else
+			bufs[n].data = data[n];
 		n++;
+		r = 0;
 	}
-	r = hive_recover_data((const uint8_t *)primary, len, logs, n, &out,
-	                      &out_len, ret);
-	if (r >= 0 && ret->recovered)
-		r = util_write_file_atomic(path, out, out_len);
-finish:
-	for (size_t i = 0; i < HIVE_LOG_MAX_LOGS; i++) {
-		hive_log_done(&logs[i]);
-		free(bufs[i]);
-	}
-	if (r < 0)
-		hive_recovery_done(ret);
-	return r < 0 ? r : 0;
+	if (r >= 0)
+		r = hive_recover_file_logs(path, bufs, n, ret);
+	for (size_t i = 0; i < HIVE_LOG_MAX_LOGS; i++)
+		free(data[i]);
+	return r;
 }
 
 int
@@ -550,7 +608,7 @@ hive_log_reset(const void *primary_hdr, size_t hdr_len, const void *old_log,
                size_t old_len, uint8_t **ret, size_t *ret_len)
 {
 	const uint8_t *p = primary_hdr, *o = old_log;
-	size_t len = MAX(old_len, (size_t)HIVE_LOG_SECTOR);
+	size_t len = HIVE_LOG_SECTOR;
 	uint32_t type = HIVE_FILE_LOG_NEW;
 	const char *why;
 	uint8_t *b;
@@ -559,8 +617,6 @@ hive_log_reset(const void *primary_hdr, size_t hdr_len, const void *old_log,
 	    memcmp(p, "regf", 4) != 0 ||
 	    util_le32(p + HIVE_BB_TYPE) != HIVE_FILE_PRIMARY)
 		return -EINVAL;
-	if (len > HIVE_LOG_MAX_FILE_SIZE)
-		return -EFBIG;
 	/* an old-format log stays one */
 	if (old_len >= HIVE_LOG_SECTOR &&
 	    hive_base_block_valid(o, old_len, &why) &&

@@ -11,10 +11,11 @@
  * primary again) could make look like candidates to a recovery tool or a
  * future kernel.  After a successful flush Windows starts each log anew: a
  * base block copy with the current sequence number, entries from offset
- * 512.  imgfix leaves each log in that state, with no entry at all and the
- * rest of the file zeroed (hive_log_reset()), so nothing in it can ever be
- * replayed over the fix.  A log that is empty (0 bytes, the usual third
- * .LOG file) is left alone.
+ * 512.  imgfix leaves each log in that state with no entry yet, the file
+ * cut to its 512-byte base block (hive_log_reset()): nothing in it can
+ * ever be replayed over the fix, no old entry is left in it, and it costs
+ * one sector to write.  A log that is empty (0 bytes, the usual third .LOG
+ * file) is left alone.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,25 +43,21 @@ base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-int
-fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
-                    const char *host_path, struct fixup_hive_copy *ret)
+/* The transaction logs beside path on v (real-case paths): all of them,
+ * and (ret_nonempty, may be NULL) those holding anything. */
+static int
+find_logs(struct fixup_volume *v, const char *path, char ***ret_all,
+          char ***ret_nonempty)
 {
-	struct fixup_hive_copy c = {0};
-	_cleanup_strv_free_ char **host_logs = NULL;
-	_cleanup_free_ char *logdir = NULL, *unread = NULL;
+	_cleanup_strv_free_ char **all = NULL, **nonempty = NULL;
 	int r;
 
-	r = fixup_volume_copy_out(v, path, max, host_path);
-	if (r < 0)
-		return r;
-	if (util_asprintf(&logdir, "%s.logs", host_path) < 0)
-		return -ENOMEM;
-	host_logs = calloc(1, sizeof(char *));
-	if (!host_logs)
+	all = calloc(1, sizeof(char *));
+	nonempty = calloc(1, sizeof(char *));
+	if (!all || !nonempty)
 		return -ENOMEM;
 	for (size_t i = 0; i < ELEMENTSOF(log_suffixes); i++) {
-		_cleanup_free_ char *want = NULL, *real = NULL, *host = NULL;
+		_cleanup_free_ char *want = NULL, *real = NULL;
 		struct fixup_stat st;
 
 		if (util_asprintf(&want, "%s%s", path, log_suffixes[i]) < 0)
@@ -68,60 +65,108 @@ fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
 		if (fixup_volume_lookup(v, want, &real) < 0 ||
 		    fixup_volume_stat(v, real, &st) < 0 || st.is_dir)
 			continue;
-		/* the suffix lookup is case-insensitive: .LOG matches no
-		 * .LOG1, but one file must not count twice */
-		if (util_strv_contains(c.guest_logs, real))
-			continue;
-		r = util_mkdir_p(logdir);
-		if (r < 0)
-			goto fail;
-		host = util_path_join(logdir, base_name(real));
-		if (!host) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		r = fixup_volume_copy_out(v, real, FIXUP_HIVE_LOG_MAX, host);
-		if (r < 0) {
-			/* named below: the hive stays readable */
-			if (util_asprintf(
-			            &unread, "%s%s%s: cannot be read (%s)",
-			            unread ? unread : "", unread ? "; " : "",
-			            base_name(real), strerror(-r)) < 0) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			continue;
-		}
-		if ((r = util_strv_push(&host_logs, host)) < 0 ||
-		    (st.size > 0 &&
-		     (r = util_strv_push(&c.guest_logs, real)) < 0))
-			goto fail;
+		if ((st.size > 0 &&
+		     (r = util_strv_push(&nonempty, real)) < 0) ||
+		    (r = util_strv_consume(&all, TAKE_PTR(real))) < 0)
+			return r;
 	}
-	r = hive_recover_file(host_path, host_logs, &c.rec);
+	*ret_all = TAKE_PTR(all);
+	if (ret_nonempty)
+		*ret_nonempty = TAKE_PTR(nonempty);
+	return 0;
+}
+
+int
+fixup_hive_guest_logs(struct fixup_volume *v, const char *path, char ***ret)
+{
+	_cleanup_strv_free_ char **all = NULL;
+
+	return find_logs(v, path, &all, ret);
+}
+
+/* Reads the logs into memory; *unread names those that could not be. */
+static int
+read_logs(struct fixup_volume *v, char *const *logs, char **data,
+          struct hive_log_buffer *bufs, size_t *ret_n, char **unread)
+{
+	size_t n = 0;
+	int r;
+
+	STRV_FOREACH (l, logs) {
+		char *s;
+
+		if (n == HIVE_LOG_MAX_LOGS)
+			break;
+		r = fixup_volume_read_file(v, *l, FIXUP_HIVE_LOG_MAX, &data[n],
+		                           &bufs[n].len);
+		if (r >= 0) {
+			bufs[n].name = base_name(*l);
+			bufs[n].data = data[n];
+			n++;
+			continue;
+		}
+		/* named in the problem: the hive stays readable */
+		if (util_asprintf(&s, "%s%s%s: cannot be read (%s)",
+		                  *unread ? *unread : "", *unread ? "; " : "",
+		                  base_name(*l), strerror(-r)) < 0)
+			return -ENOMEM;
+		free(*unread);
+		*unread = s;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+int
+fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
+                    const char *host_path, struct fixup_hive_copy *ret)
+{
+	struct fixup_hive_copy c = {0};
+	struct hive_log_buffer bufs[HIVE_LOG_MAX_LOGS] = {0};
+	char *data[HIVE_LOG_MAX_LOGS] = {0};
+	_cleanup_strv_free_ char **all = NULL;
+	_cleanup_free_ char *unread = NULL;
+	size_t n_logs = 0;
+	int r;
+
+	r = fixup_volume_copy_out(v, path, max, host_path);
 	if (r < 0)
-		goto fail;
-	if (unread && c.rec.dirty) {
+		return r;
+	/* a clean primary: Windows ignores its logs, so does imgfix */
+	r = hive_file_dirty(host_path);
+	if (r <= 0) {
+		if (ret)
+			*ret = c;
+		return r;
+	}
+	r = find_logs(v, path, &all, &c.guest_logs);
+	if (r >= 0)
+		r = read_logs(v, all, data, bufs, &n_logs, &unread);
+	if (r >= 0)
+		r = hive_recover_file_logs(host_path, bufs, n_logs, &c.rec);
+	for (size_t i = 0; i < HIVE_LOG_MAX_LOGS; i++)
+		free(data[i]);
+	if (r >= 0 && unread && c.rec.dirty) {
 		char **s = c.rec.problem ? &c.rec.problem : &c.rec.detail;
 		char *n;
 
 		if (util_asprintf(&n, "%s%s%s", *s ? *s : "", *s ? "; " : "",
-		                  unread) < 0) {
+		                  unread) < 0)
 			r = -ENOMEM;
-			goto fail;
+		else {
+			free(*s);
+			*s = n;
 		}
-		free(*s);
-		*s = n;
 	}
-	(void)util_rm_rf(logdir);
+	if (r < 0) {
+		fixup_hive_copy_done(&c);
+		return r;
+	}
 	if (ret)
 		*ret = c;
 	else
 		fixup_hive_copy_done(&c);
 	return 0;
-fail:
-	(void)util_rm_rf(logdir);
-	fixup_hive_copy_done(&c);
-	return r;
 }
 
 void

@@ -48,6 +48,11 @@ int fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
 void fixup_hive_copy_log(const struct fixup_hive_copy *c, const char *what,
                          const char *path);
 
+/* The non-empty transaction logs beside the guest hive path (real-case
+ * paths, NULL-terminated). */
+int fixup_hive_guest_logs(struct fixup_volume *v, const char *path,
+                          char ***ret);
+
 /* The guest path's header says the primary is dirty: 1, clean: 0. */
 int fixup_hive_guest_dirty(struct fixup_volume *v, const char *path);
 

@@ -293,20 +293,27 @@ fixup_plan_hive_op_from(struct fixup_plan *p, struct fixup_volume *v,
 	    util_asprintf(&after, "%s/%s.%zu.new", p->tmpdir, hive_name,
 	                  p->n_ops) < 0)
 		return -ENOMEM;
-	/* A dirty primary: fetched with its logs replayed (inspection's
-	 * copy is that too, but the plan needs to know the logs). */
+	/* A dirty primary is fetched with its logs replayed; inspection's
+	 * copy is that already when it is clean. */
 	dirty = fixup_hive_guest_dirty(v, path);
 	if (dirty < 0)
 		return dirty;
-	if (dirty)
+	if (dirty && host_copy && hive_file_dirty(host_copy) == 0) {
+		r = link_or_copy(host_copy, before);
+		if (r >= 0)
+			r = fixup_hive_guest_logs(v, path, &hc.guest_logs);
+		hc.rec.recovered = true;
+	} else if (dirty)
 		r = fixup_hive_copy_out(v, path, FIXUP_MAX_HIVE_FILE, before,
 		                        &hc);
 	else if (host_copy)
 		r = link_or_copy(host_copy, before);
 	else
 		r = fixup_fetch_file(v, path, FIXUP_MAX_HIVE_FILE, before);
-	if (r < 0)
+	if (r < 0) {
+		fixup_hive_copy_done(&hc);
 		return r;
+	}
 	r = fixup_plan_add_op(p, FIXUP_OP_HIVE, path, origin, &op);
 	if (r < 0) {
 		fixup_hive_copy_done(&hc);
@@ -324,8 +331,9 @@ fixup_plan_hive_op_from(struct fixup_plan *p, struct fixup_volume *v,
 	    : op->hive_recovered
 	            ? util_asprintf(&op->summary,
 	                            "edit registry hive %s (dirty: recovered "
-	                            "from %s, written back clean)",
-	                            hive_name, hc.rec.logs)
+	                            "from its transaction logs, written back "
+	                            "clean)",
+	                            hive_name)
 	            : util_asprintf(&op->summary, "edit registry hive %s",
 	                            hive_name);
 	fixup_hive_copy_done(&hc);

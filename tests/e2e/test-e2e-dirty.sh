@@ -69,7 +69,7 @@ boot_services recovered.reg >boot.before
 # The plan: the hive written back clean, then both logs reset.
 cp orig.img img
 "$imgfix" plan -r kvm-virtio -d store img >plan.txt || fail "plan failed"
-grep -q 'recovered from SYSTEM.LOG1' plan.txt || fail "plan does not say the hive is recovered"
+grep -q 'recovered from its transaction logs' plan.txt || fail "plan does not say the hive is recovered"
 [ "$(grep -c 'reset transaction log of the SYSTEM hive' plan.txt)" = 2 ] ||
 	fail "plan does not reset both logs"
 [ "$(sha img)" = "$orig" ] || fail "plan wrote to the image"
@@ -89,13 +89,11 @@ comm -23 boot.before boot.after | grep . && fail "boot services lost by the fix"
 grep -qx viostor boot.after || fail "viostor is not boot-start"
 [ "$("$imgfix" hive get SYSTEM.after 'ControlSet001\Services\ad_driver' Start)" = 3 ] ||
 	fail "the keys only the logs held are missing"
-# the logs: same size, a base block with the primary's sequence number, no entry
+# the logs: a base block with the primary's sequence number, no entry
 for l in LOG1 LOG2; do
-	[ "$(stat -c %s "$l.after")" = "$(stat -c %s "hives/SYSTEM.$l")" ] ||
-		fail "SYSTEM.$l changed size"
+	[ "$(stat -c %s "$l.after")" = 512 ] ||
+		fail "SYSTEM.$l is not just a base block"
 	[ "$(hdr "$l.after")" = "$s1 $s1 True" ] || fail "SYSTEM.$l base block: $(hdr "$l.after")"
-	[ "$(tail -c +513 "$l.after" | tr -d '\0' | wc -c)" = 0 ] ||
-		fail "SYSTEM.$l still holds data after its base block"
 done
 # even with the primary dirty again, nothing can be replayed from them
 mkdir redirty

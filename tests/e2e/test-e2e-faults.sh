@@ -9,7 +9,6 @@ store
 cd "$tmp"
 
 windows_image win10 vmware orig.img --table gpt --esp
-orig=$(sha orig.img)
 
 # How many write points a complete fix has: every op (apply) and every
 # extent (commit) counts from the same N.
@@ -25,35 +24,66 @@ read -r io_read io_written io_extents <<<"$io"
 	[ "$io_written" -lt $((64 << 20)) ] ||
 	fail "implausible image I/O: read $io_read, written $io_written"
 
-for mode in kill fail; do
-	for n in $(seq 0 "$points"); do
-		rm -rf img.imgfix
-		cp orig.img img
-		rc=0
-		IMGFIX_FAULT_WRITES=$n IMGFIX_FAULT_MODE=$mode \
-			"$imgfix" --quiet fix -r kvm-virtio -r remove-foreign-tools \
-			-d store img >/dev/null 2>&1 || rc=$?
-		if [ $rc -eq 0 ]; then
-			# Success means fixed: a second fix has nothing to do.
-			# (Not a byte comparison with ref.img: NTFS times differ.)
-			rc2=0
-			"$imgfix" --quiet fix -r kvm-virtio -r remove-foreign-tools \
-				-d store --backup again img >/dev/null 2>&1 || rc2=$?
-			rm -rf again
-			[ $rc2 -eq 3 ] ||
-				fail "$mode@$n: exit 0 but the image is not fixed ($rc2)"
-		elif [ "$(sha img)" != "$orig" ]; then
-			# Interrupted in the commit: the journal says so.
-			[ -f img.imgfix/undo.log ] ||
-				fail "$mode@$n: image changed without an undo log"
-		fi
-		# Whatever happened, rollback gives the original back.
-		"$imgfix" --quiet rollback img >/dev/null 2>&1 || true
-		[ "$(sha img)" = "$orig" ] ||
-			fail "$mode@$n: rollback did not restore the image"
+# raw_road LABEL BASE KILL FAIL FIX-ARGS...: a fix of a copy of BASE
+# killed at every write point 0..KILL, then failed at every write point
+# 0..FAIL: exit 0 means
+# fixed (a second fix has nothing to do; not a byte comparison: NTFS times
+# differ), an image changed by an interrupted commit has its undo log, and
+# rollback always gives BASE back.
+raw_road() {
+	local label=$1 base=$2 kill=$3 failing=$4 want mode n rc rc2 last
+	shift 4
+	want=$(sha "$base")
+	for mode in kill fail; do
+		last=$kill
+		[ $mode = kill ] || last=$failing
+		for n in $(seq 0 "$last"); do
+			rm -rf img.imgfix
+			cp "$base" img
+			rc=0
+			IMGFIX_FAULT_WRITES=$n IMGFIX_FAULT_MODE=$mode \
+				"$imgfix" --quiet fix "$@" img >/dev/null 2>&1 || rc=$?
+			if [ $rc -eq 0 ]; then
+				rc2=0
+				"$imgfix" --quiet fix "$@" --backup again img \
+					>/dev/null 2>&1 || rc2=$?
+				rm -rf again
+				[ $rc2 -eq 3 ] ||
+					fail "$label $mode@$n: exit 0 but the image is not fixed ($rc2)"
+			elif [ "$(sha img)" != "$want" ]; then
+				[ -f img.imgfix/undo.log ] ||
+					fail "$label $mode@$n: image changed without an undo log"
+			fi
+			"$imgfix" --quiet rollback img >/dev/null 2>&1 || true
+			[ "$(sha img)" = "$want" ] ||
+				fail "$label $mode@$n: rollback did not restore the image"
+		done
 	done
+	echo "$label: $kill write points killed, $failing failed, recovered"
+}
+raw_road "raw road" orig.img "$points" "$points" -r kvm-virtio \
+	-r remove-foreign-tools -d store
+
+# A dirty SYSTEM hive with its SYSTEM.LOG1/.LOG2 (issue 15): the recovered
+# hive written back clean and both log resets are write points too.
+dirty=$IMGFIX_CORPUS/hives/win10-1709-dirty
+mkdir dirty-hives
+for f in SYSTEM SYSTEM.LOG1 SYSTEM.LOG2; do
+	xz -dc "$dirty/$f.xz" >"dirty-hives/$f"
 done
-echo "raw road: $points write points x {kill, fail} recovered"
+bash "$fixtures/build-hives.sh" win10 dirty-prof >/dev/null
+cp dirty-prof/SOFTWARE dirty-hives/SOFTWARE
+"$mkimage" -o dirty.img --size 64M --hives dirty-hives --pe-arch x86_64 >/dev/null
+cp dirty.img dref.img
+"$imgfix" --quiet fix --json -r kvm-virtio -d store dref.img >dref.json ||
+	fail "reference fix of the dirty image failed"
+[ "$(json_get dref.json 'len([o for o in j["plan"]["ops"] if "LOG" in o["path"]])')" = 2 ] ||
+	fail "the dirty fix does not reset both logs"
+dpoints=$(json_get dref.json 'max(j["applied"]["extents"], j["applied"]["files_written"] + j["applied"]["files_removed"])')
+dops=$(json_get dref.json 'j["applied"]["files_written"] + j["applied"]["files_removed"]')
+# killed at every point; failed at every op (the hive, the log resets):
+# a failed commit extent takes the same road as in the clean image above
+raw_road "dirty hive" dirty.img "$dpoints" "$dops" -r kvm-virtio -d store
 
 # The qcow2 road (qemu-nbd): the same write points, and the same promise
 # for the guest-visible bytes (qemu-img compare; the container's own bytes

@@ -690,8 +690,10 @@ TEST(reset_logs_replay_nothing)
 	                         (uint8_t **)&r1.data, &r1.len));
 	ASSERT_OK(hive_log_reset(clean.data, clean.len, in.l2.data, in.l2.len,
 	                         (uint8_t **)&r2.data, &r2.len));
-	ASSERT_EQ(r1.len, in.l1.len);
-	ASSERT_EQ(r2.len, in.l2.len);
+	ASSERT_EQ(r1.len, HIVE_LOG_SECTOR);
+	ASSERT_EQ(r2.len, HIVE_LOG_SECTOR);
+	ASSERT_EQ(util_le32(r1.data + HIVE_BB_SEQ1), LAST_SEQ);
+	ASSERT_EQ(util_le32(r1.data + HIVE_BB_TYPE), HIVE_FILE_LOG_NEW);
 	/* a dirty primary cannot be the reference */
 	ASSERT_ERR(hive_log_reset(in.p.data, in.p.len, in.l1.data, in.l1.len,
 	                          (uint8_t **)&r1.data, &r1.len),
