@@ -62,7 +62,11 @@ usage(FILE *f, bool fix)
 	        fix ? "      --backup DIR      journal and backups (default "
 	              "IMAGE.imgfix)\n"
 	              "      --force WHAT      go ahead despite blocking "
-	              "problems of rule WHAT (or 'all')\n"
+	              "problems of rule WHAT (or 'all');\n"
+	              "                        dirty-hive: write a dirty hive "
+	              "without usable logs;\n"
+	              "                        ntfs-journal: reset an unclean "
+	              "NTFS journal\n"
 	            : "");
 }
 

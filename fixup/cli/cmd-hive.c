@@ -575,7 +575,13 @@ set_in_image(const char *image, const char *name, const struct hive_edits *l,
 	int r;
 
 	util_log_phase("start");
-	r = fixup_image_open(image, FIXUP_OPEN_WRITE, &img);
+	r = fixup_image_open(
+	        image,
+	        FIXUP_OPEN_WRITE |
+	                (util_strv_contains(force, FIXUP_FORCE_NTFS_JOURNAL)
+	                         ? FIXUP_OPEN_RESET_JOURNAL
+	                         : 0),
+	        &img);
 	util_log_phase("open image");
 	if (r < 0) {
 		const char *d = fixup_error_detail();
@@ -671,7 +677,9 @@ set_help(FILE *f)
 	           "IMAGE.imgfix)\n"
 	           "      --force WHAT  IMAGE:NAME: go ahead despite a "
 	           "blocking problem\n"
-	           "                    (dirty-hive, or all)\n"
+	           "                    (dirty-hive, or all); ntfs-journal: "
+	           "reset an unclean\n"
+	           "                    NTFS journal\n"
 	           "  -h, --help        this help\n");
 }
 

@@ -37,6 +37,8 @@ fixup_session_open(struct fixup_session *s,
 
 	if (o->write)
 		flags |= FIXUP_OPEN_WRITE;
+	if (o->write && util_strv_contains(o->force, FIXUP_FORCE_NTFS_JOURNAL))
+		flags |= FIXUP_OPEN_RESET_JOURNAL;
 	else if (o->allow_unclean)
 		flags |= FIXUP_OPEN_ALLOW_UNCLEAN;
 	if (imgfix_globals.verbose >= 2)

@@ -16,7 +16,8 @@
  * FIXUP_E_HIBERNATED; a volume whose dirty flag is set is FIXUP_E_UNCLEAN.
  * FIXUP_OPEN_ALLOW_UNCLEAN lets a read-only open pass both.  A writable open
  * then remounts read-write, where libntfs-3g itself refuses an unclean
- * $LogFile (reported as FIXUP_E_UNCLEAN).
+ * $LogFile (reported as FIXUP_E_UNCLEAN) unless FIXUP_OPEN_RESET_JOURNAL:
+ * then it is reset (NTFS_MNT_RECOVER) and the volume marked dirty.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1011,7 +1012,10 @@ ntfs3g_open(struct fixup_volume *v, const struct fixup_volume_place *at,
 		                              img, number, strerror(errno));
 		goto fail;
 	}
-	if ((n->vol->flags & VOLUME_IS_DIRTY) && !allow_unclean) {
+	/* --force ntfs-journal marks the volume dirty itself (and verify
+	 * reopens it): a chkdsk pending is accepted then */
+	if ((n->vol->flags & VOLUME_IS_DIRTY) && !allow_unclean &&
+	    !(flags & FIXUP_OPEN_RESET_JOURNAL)) {
 		r = fixup_set_error(FIXUP_E_UNCLEAN,
 		                    "%s: partition %u: the NTFS volume is "
 		                    "marked dirty (unclean shutdown or chkdsk "
@@ -1027,6 +1031,16 @@ ntfs3g_open(struct fixup_volume *v, const struct fixup_volume_place *at,
 		n->dev.writable = true;
 		v->writable = true;
 		r = mount_dev(n, NTFS_MNT_NONE, &n->vol);
+		if (r == -EOPNOTSUPP && (flags & FIXUP_OPEN_RESET_JOURNAL)) {
+			/* libntfs-3g's recover: the journal is emptied; what
+			 * it held and the volume does not, chkdsk finds */
+			r = mount_dev(n, NTFS_MNT_RECOVER, &n->vol);
+			if (r >= 0 &&
+			    ntfs_volume_write_flags(
+			            n->vol, n->vol->flags | VOLUME_IS_DIRTY) <
+			            0)
+				r = -errno;
+		}
 		if (r == -EPERM) {
 			r = fixup_set_error(
 			        FIXUP_E_HIBERNATED,
@@ -1040,9 +1054,14 @@ ntfs3g_open(struct fixup_volume *v, const struct fixup_volume_place *at,
 			r = fixup_set_error(
 			        FIXUP_E_UNCLEAN,
 			        "%s: partition %u: libntfs-3g refuses "
-			        "to mount read-write (%s): the "
-			        "journal ($LogFile) is unclean; run "
-			        "chkdsk /f in Windows first",
+			        "to mount read-write (%s): the journal "
+			        "($LogFile) is unclean, Windows was not shut "
+			        "down cleanly.  Boot it and shut it down, or "
+			        "reset the journal as part of the fix with "
+			        "--force " FIXUP_FORCE_NTFS_JOURNAL " (as "
+			        "ntfs-3g's mount does; rollback restores it, "
+			        "and Windows checks the volume at its next "
+			        "boot)",
 			        img, number, strerror(-r));
 			goto fail;
 		}

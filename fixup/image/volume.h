@@ -97,7 +97,16 @@ enum fixup_open_flags {
 	FIXUP_OPEN_GUESTFS = 1 << 3,
 	/* Never fall back to libguestfs (the direct road or an error). */
 	FIXUP_OPEN_DIRECT = 1 << 4,
+	/* Writable NTFS opens: a $LogFile that is not clean (Windows was not
+	 * shut down cleanly) is reset as ntfs-3g's mount does by default, and
+	 * the volume marked for chkdsk at the next boot (a volume marked so
+	 * already is accepted); like every write, both are in the overlay and
+	 * the undo log.  `--force ntfs-journal`. */
+	FIXUP_OPEN_RESET_JOURNAL = 1 << 5,
 };
+
+/* The --force word that sets FIXUP_OPEN_RESET_JOURNAL. */
+#define FIXUP_FORCE_NTFS_JOURNAL "ntfs-journal"
 
 /* What only the guestfs road needs. */
 struct fixup_image_options {
