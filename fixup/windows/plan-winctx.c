@@ -155,16 +155,12 @@ win_ctx_init(struct win_ctx *w, const struct fixup_plan_input *in,
 	return 0;
 }
 
+/* The edits of hive op op, with origin as the origin of those to come. */
 static int
-system_op(struct win_ctx *w, const char *origin, struct hive_edits **ret)
+op_edits(struct fixup_op *op, const char *origin, struct hive_edits **ret)
 {
-	struct fixup_op *op;
-	int r = fixup_plan_hive_op(w->p, w->in->root, "SYSTEM", w->system_path,
-	                           origin, &op);
+	int r = hive_edits_set_origin(&op->edits, origin);
 
-	if (r < 0)
-		return r;
-	r = hive_edits_set_origin(&op->edits, origin);
 	if (r < 0)
 		return r;
 	*ret = &op->edits;
@@ -190,17 +186,17 @@ win_software_edits(struct win_ctx *w, const char *origin,
 		if (r < 0)
 			return r;
 	}
-	r = hive_edits_set_origin(&op->edits, origin);
-	if (r < 0)
-		return r;
-	*ret = &op->edits;
-	return 0;
+	return op_edits(op, origin, ret);
 }
 
 int
 win_system_edits(struct win_ctx *w, const char *origin, struct hive_edits **ret)
 {
-	return system_op(w, origin, ret);
+	struct fixup_op *op;
+	int r = fixup_plan_hive_op(w->p, w->in->root, "SYSTEM", w->system_path,
+	                           origin, &op);
+
+	return r < 0 ? r : op_edits(op, origin, ret);
 }
 
 int
