@@ -14,7 +14,7 @@
 #
 # each with the right distribution, version, product, arch, hostname,
 # mount points and package format.  Then libguestfs's own inspection
-# (virt-inspector, one appliance for every fixture, those of
+# (virt-inspector, one appliance for every fixture but the LUKS one, those of
 # tests/fixtures/linux/build-distro.sh too) is compared fact by fact with
 # imgfix's (compare-inspector.py: unlisted differences fail).
 #
@@ -141,19 +141,17 @@ for n in $direct; do
 		fail "$n: inspect failed"
 	set -- "$@" --format=raw -a "$tmp/$n.img"
 done
-for f in lvm luks btrfs md-a md-b; do
+# luks.img stays out: virt-inspector 1.48 names the opened mapping
+# luks-<UUID> and then fails the whole run mounting the guest's fstab
+# entry /dev/mapper/luks-root ("mount_ro: No such file or directory").
+for f in lvm btrfs md-a md-b; do
 	set -- "$@" --format=raw -a "$tmp/$f.img"
 done
-# virt-inspector 1.48 has no "all" selector: name luks.img's partition
-# (the disk after the direct fixtures and lvm.img)
-luks_dev=/dev/sd$(echo abcdefghijklmnopqrstuvwxyz |
-	cut -c$(($(echo $direct | wc -w) + 2)))2
-if ! virt-inspector --no-applications --key "$luks_dev:file:$fx/luks.key" "$@" \
-	>"$tmp/vi.xml" 2>"$tmp/vi.err"; then
+if ! virt-inspector --no-applications "$@" >"$tmp/vi.xml" 2>"$tmp/vi.err"; then
 	fail "virt-inspector failed: $(tail -5 "$tmp/vi.err")"
 else
 	set --
-	for n in $direct rhel9-lvm debian-luks fedora-btrfs ubuntu-md; do
+	for n in $direct rhel9-lvm fedora-btrfs ubuntu-md; do
 		set -- "$@" "$n=$tmp/$n.json"
 	done
 	python3 "$src/tests/fixup/compare-inspector.py" "$tmp/vi.xml" "$@" ||
