@@ -41,8 +41,13 @@ sets=(-r kvm-virtio -r remove-foreign-tools -d store)
 plan_of() {
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["plan"], indent=1, sort_keys=True))' "$1"
 }
+# facts_of INSPECT.JSON: the facts, less the road taken (image.road and
+# image.road_reason differ between the roads by design; road_of checks them)
 facts_of() {
-	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["guests"][0]["facts"], indent=1, sort_keys=True))' "$1"
+	python3 -c 'import json,sys; f=json.load(open(sys.argv[1]))["guests"][0]["facts"]; [f.pop(k, None) for k in ("image.road", "image.road_reason")]; print(json.dumps(f, indent=1, sort_keys=True))' "$1"
+}
+road_of() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["guests"][0]["facts"].get("image.road", ""))' "$1"
 }
 
 # ---- Windows: direct road on raw --------------------------------------
@@ -50,6 +55,8 @@ windows_image win10 vmware win.orig --table gpt --esp
 cp win.orig direct.img
 "$imgfix" inspect --json win.orig >direct.inspect.json ||
 	fail "direct inspect failed"
+[ "$(road_of direct.inspect.json)" = direct ] ||
+	fail "inspect of the raw image does not say image.road=direct"
 "$imgfix" fix --json "${sets[@]}" --backup direct.bk direct.img \
 	>direct.fix.json || fail "direct fix failed"
 [ "$(json_get direct.fix.json 'j["backend"]')" = ntfs3g ] ||
@@ -66,6 +73,8 @@ windows_fmt() {
 		fail "$fmt: inspect failed"
 	diff -u <(facts_of direct.inspect.json) <(facts_of $fmt.inspect.json) ||
 		fail "$fmt: inspect facts differ from the direct road"
+	[ "$(road_of $fmt.inspect.json)" = guestfs ] ||
+		fail "$fmt: inspect does not say image.road=guestfs"
 
 	"$imgfix" fix --backend guestfs --json "${sets[@]}" --backup $fmt.bk \
 		$img >$fmt.fix.json || fail "$fmt: fix failed"
