@@ -10,26 +10,45 @@
  *
  * Entries are keyed by the INF's path in the store, size, mtime, ctime and
  * inode (size only inside an ISO, whose identity covers the rest).  The
- * file is versioned (format and imgfix version) and checksummed; a file
- * that does not check out is ignored with a notice and rewritten.  The
- * cache is hostile input like the INFs: every length is checked.  It only
- * ever feeds the catalog: selection parses the chosen INF again.
+ * file also records the store's tree: every directory with its mtime,
+ * ctime and inode, every file with its directory.  A warm scan stats the
+ * directories and the INFs (not the other files) and lists again only the
+ * directories whose key changed: a directory's mtime changes when an entry
+ * is added, removed or renamed, not when a file in it is rewritten, which
+ * the INF's own key catches.  A directory or INF whose mtime is within its
+ * timestamp tick of the scan could still change unseen: it is saved
+ * untrusted and looked at again next time (drivers_cache_racy()).
  *
- * Restored packages point into the loaded file (kept while the store
- * lives); their pointer arrays come from one block sized when the file was
+ * The file is versioned (format and imgfix version) and checksummed; a
+ * file that does not check out is ignored with a notice and rewritten.
+ * The cache is hostile input like the INFs: every length, index and path
+ * is checked when the file is loaded.  It only ever feeds the catalog:
+ * selection parses the chosen INF again.
+ *
+ * The file is read with one read and used in place: strings, restored
+ * packages and the tree point into it (kept while the store lives); the
+ * packages' pointer arrays come from one block sized when the file was
  * checked, so a warm scan of 20,000 INFs does not allocate per string.
  */
 #include <assert.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "drivers-internal.h"
 
 #define CACHE_MAGIC "IMGFIXDC"
-#define CACHE_FORMAT 1u
+#define CACHE_FORMAT 2u
 #define CACHE_FILE ".imgfix-catalog"
 #define CACHE_HEADER_MAX 8192
 #define CACHE_NULL UINT32_MAX /* length of a NULL string or list */
+#define CACHE_UNTRUSTED 1u    /* flags of an entry or a directory */
+#define CACHE_INF 1u          /* flags of a file */
+/* How long after its mtime a file or directory can change without its
+ * mtime changing: one tick of the kernel's coarse clock (a few ms), 2 s on
+ * filesystems with whole-second (FAT: 2 s) timestamps. */
+#define CACHE_TICK_NS (20ll * 1000 * 1000)
+#define CACHE_COARSE_TICK_NS (2ll * 1000 * 1000 * 1000)
 
 /* ---- writing --------------------------------------------------------------
  */
@@ -139,8 +158,8 @@ r_str(struct rbuf *r)
 
 	if (r->bad || n == CACHE_NULL)
 		return NULL;
-	if ((size_t)(r->end - r->p) <= n || r->p[n] != '\0' ||
-	    memchr(r->p, '\0', n)) {
+	/* bounded and terminated: an early NUL only makes it shorter */
+	if ((size_t)(r->end - r->p) <= n || r->p[n] != '\0') {
 		r->bad = true;
 		return NULL;
 	}
@@ -165,49 +184,70 @@ struct drivers_cache {
 	bool iso, prefer_user;
 	uint8_t *buf; /* the file read, kept: packages point into it */
 	size_t len;
-	struct cache_entry *entries; /* sorted by rel */
+	struct cache_entry *entries; /* sorted by rel (strcmp) */
 	size_t n_entries;
 	char **ptrs; /* pointer arrays of restored packages */
 	size_t n_ptrs, used_ptrs;
 	struct drivers_model *models;
 	size_t n_models, used_models;
+	struct drivers_cache_tree tree; /* n_dirs 0: none */
+	struct drivers_cache_dir *dirs;
+	struct drivers_cache_file *files;
+	uint32_t *children, *dir_files;
+	char *loaded_path; /* the file loaded, and its identity */
+	dev_t loaded_dev;
+	ino_t loaded_ino;
 };
 
 /* A 64-bit checksum of the body (not cryptographic: it catches damage,
- * and the file is never trusted for what gets written), fed in pieces. */
+ * and the file is never trusted for what gets written), fed in pieces:
+ * four lanes of 8 bytes, so that it runs at memory speed. */
+#define CSUM_LANES 4
+#define CSUM_BLOCK (8 * CSUM_LANES)
+
 struct csum {
-	uint64_t h;
-	uint8_t pending[8];
+	uint64_t h[CSUM_LANES];
+	uint8_t pending[CSUM_BLOCK];
 	size_t n_pending;
 };
 
 static void
-csum_word(struct csum *c, uint64_t v)
+csum_init(struct csum *c)
 {
-	c->h = (c->h ^ v) * 0xFF51AFD7ED558CCDull;
-	c->h ^= c->h >> 32;
+	*c = (struct csum){0};
+	for (int i = 0; i < CSUM_LANES; i++)
+		c->h[i] = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
+}
+
+static void
+csum_block(struct csum *c, const uint8_t *p)
+{
+	for (int i = 0; i < CSUM_LANES; i++) {
+		uint64_t v;
+
+		memcpy(&v, p + 8 * i, 8);
+		c->h[i] = (c->h[i] ^ v) * 0xFF51AFD7ED558CCDull;
+		c->h[i] ^= c->h[i] >> 32;
+	}
 }
 
 static void
 csum_add(struct csum *c, const uint8_t *p, size_t n)
 {
-	while (n > 0 && c->n_pending > 0) {
-		c->pending[c->n_pending++] = *p++;
-		n--;
-		if (c->n_pending == 8) {
-			uint64_t v;
+	if (c->n_pending > 0) {
+		size_t k = MIN(n, CSUM_BLOCK - c->n_pending);
 
-			memcpy(&v, c->pending, 8);
-			csum_word(c, v);
-			c->n_pending = 0;
-		}
+		memcpy(c->pending + c->n_pending, p, k);
+		c->n_pending += k;
+		p += k;
+		n -= k;
+		if (c->n_pending < CSUM_BLOCK)
+			return;
+		csum_block(c, c->pending);
+		c->n_pending = 0;
 	}
-	for (; n >= 8; p += 8, n -= 8) {
-		uint64_t v;
-
-		memcpy(&v, p, 8);
-		csum_word(c, v);
-	}
+	for (; n >= CSUM_BLOCK; p += CSUM_BLOCK, n -= CSUM_BLOCK)
+		csum_block(c, p);
 	memcpy(c->pending, p, n);
 	c->n_pending = n;
 }
@@ -215,8 +255,10 @@ csum_add(struct csum *c, const uint8_t *p, size_t n)
 static uint64_t
 csum_end(struct csum *c, uint64_t len)
 {
-	uint64_t h = c->h ^ len;
+	uint64_t h = len;
 
+	for (int i = 0; i < CSUM_LANES; i++)
+		h = (h ^ c->h[i]) * 0xC4CEB9FE1A85EC53ull;
 	for (size_t i = 0; i < c->n_pending; i++)
 		h = (h ^ c->pending[i]) * 0xC4CEB9FE1A85EC53ull;
 	return h ^ (h >> 29);
@@ -225,10 +267,22 @@ csum_end(struct csum *c, uint64_t len)
 uint64_t
 drivers_cache_checksum(const void *p, size_t n)
 {
-	struct csum c = {.h = 0x9E3779B97F4A7C15ull};
+	struct csum c;
 
+	csum_init(&c);
 	csum_add(&c, p, n);
 	return csum_end(&c, n);
+}
+
+bool
+drivers_cache_racy(uint64_t mtime_ns, int64_t now_ns)
+{
+	/* whole-ms timestamps: a filesystem with coarse ones */
+	int64_t tick =
+	        mtime_ns % 1000000 == 0 ? CACHE_COARSE_TICK_NS : CACHE_TICK_NS;
+
+	return mtime_ns > (uint64_t)INT64_MAX ||
+	       (int64_t)mtime_ns + tick >= now_ns;
 }
 
 static int
@@ -238,15 +292,31 @@ cmp_entries(const void *a, const void *b)
 	              ((const struct cache_entry *)b)->rel);
 }
 
-static void
-r_key(struct rbuf *r, struct drivers_cache_key *k)
+/* Paths compared component by component ('/' below every other byte): a
+ * directory comes right before what it holds. */
+static int
+cmp_paths(const char *a, const char *b)
 {
-	k->size = r_u64(r);
+	for (;; a++, b++) {
+		unsigned ca = *a == '/' ? 1u : (uint8_t)*a;
+		unsigned cb = *b == '/' ? 1u : (uint8_t)*b;
+
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		if (!ca)
+			return 0;
+	}
+}
+
+static void
+r_key(struct rbuf *r, struct drivers_cache_key *k, bool with_size)
+{
+	k->size = with_size ? r_u64(r) : 0;
 	k->mtime_ns = r_u64(r);
 	k->ctime_ns = r_u64(r);
 	k->ino = r_u64(r);
+	k->untrusted = (r_u32(r) & CACHE_UNTRUSTED) != 0;
 }
-
 /* Walks one package's data, counting the pointers and models a restore
  * takes; r->bad when it does not decode. */
 static void
@@ -294,13 +364,132 @@ skim_package(struct rbuf *r, size_t *ptrs, size_t *models)
 	}
 }
 
+/* The parent part of rel matches dir ("" for the root) and the rest is
+ * one non-empty component: its position, else NULL. */
+static const char *
+child_name(const char *dir, const char *rel)
+{
+	size_t n = strlen(dir);
+	const char *name;
+
+	if (n > 0) {
+		if (strncmp(rel, dir, n) != 0 || rel[n] != '/')
+			return NULL;
+		name = rel + n + 1;
+	} else
+		name = rel;
+	return *name && !strchr(name, '/') ? name : NULL;
+}
+
+/* Reads and checks the tree after the entries; its arrays in c. */
+static int
+check_tree(struct drivers_cache *c, struct rbuf *r, uint32_t n_dirs,
+           uint32_t n_files, const char **why)
+{
+	_cleanup_free_ uint32_t *fill = NULL;
+
+	*why = "bad tree";
+	if (n_dirs > DRIVERS_MAX_STORE_FILES ||
+	    n_files > DRIVERS_MAX_STORE_FILES)
+		return -EBADMSG;
+	c->dirs = calloc(n_dirs, sizeof(*c->dirs));
+	c->files = calloc(MAX(n_files, 1u), sizeof(*c->files));
+	c->children = calloc(n_dirs, sizeof(uint32_t));
+	c->dir_files = calloc(MAX(n_files, 1u), sizeof(uint32_t));
+	fill = calloc(n_dirs, sizeof(uint32_t));
+	if (!c->dirs || !c->files || !c->children || !c->dir_files || !fill)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n_dirs; i++) {
+		struct drivers_cache_dir *d = &c->dirs[i];
+
+		d->rel = r_str(r);
+		d->parent = r_u32(r);
+		r_key(r, &d->key, false);
+		if (r->bad || !d->rel)
+			return -EBADMSG;
+		if (i == 0) { /* the root */
+			if (*d->rel || d->parent != 0)
+				return -EBADMSG;
+			d->name = d->rel;
+			continue;
+		}
+		/* in path order, each under an earlier one: no cycle */
+		if (cmp_paths(c->dirs[i - 1].rel, d->rel) >= 0 ||
+		    d->parent >= i ||
+		    !(d->name = child_name(c->dirs[d->parent].rel, d->rel)))
+			return -EBADMSG;
+		c->dirs[d->parent].n_children++;
+	}
+	for (uint32_t i = 0; i < n_files; i++) {
+		struct drivers_cache_file *f = &c->files[i];
+		uint32_t flags;
+
+		f->rel = r_str(r);
+		f->lower = r_str(r);
+		f->dir = r_u32(r);
+		f->entry = r_u32(r);
+		flags = r_u32(r);
+		if (r->bad || !f->rel || !f->lower || f->dir >= n_dirs ||
+		    !child_name(c->dirs[f->dir].rel, f->rel) ||
+		    strlen(f->lower) != strlen(f->rel))
+			return -EBADMSG;
+		for (const char *a = f->rel, *l = f->lower; *a; a++, l++)
+			if (*l !=
+			    (*a >= 'A' && *a <= 'Z' ? *a - 'A' + 'a' : *a))
+				return -EBADMSG;
+		if (i > 0 && drivers_file_order(c->files[i - 1].lower,
+		                                c->files[i - 1].rel, f->lower,
+		                                f->rel) >= 0)
+			return -EBADMSG;
+		f->inf = (flags & CACHE_INF) != 0;
+		if (f->inf != util_endswith_case(f->rel, ".inf"))
+			return -EBADMSG;
+		/* a hint: its path is compared when used */
+		if (f->entry != DRIVERS_CACHE_NO_ENTRY &&
+		    f->entry >= c->n_entries)
+			return -EBADMSG;
+		c->dirs[f->dir].n_files++;
+	}
+	if (r->p != r->end) {
+		*why = "trailing bytes";
+		return -EBADMSG;
+	}
+	/* the per-directory lists, in index order (children: by name) */
+	for (uint32_t i = 0, nc = 0, nf = 0; i < n_dirs; i++) {
+		c->dirs[i].first_child = nc;
+		c->dirs[i].first_file = nf;
+		nc += c->dirs[i].n_children;
+		nf += c->dirs[i].n_files;
+	}
+	for (uint32_t i = 1; i < n_dirs; i++) {
+		struct drivers_cache_dir *p = &c->dirs[c->dirs[i].parent];
+
+		c->children[p->first_child + fill[c->dirs[i].parent]++] = i;
+	}
+	memset(fill, 0, n_dirs * sizeof(uint32_t));
+	for (uint32_t i = 0; i < n_files; i++) {
+		struct drivers_cache_dir *d = &c->dirs[c->files[i].dir];
+
+		c->dir_files[d->first_file + fill[c->files[i].dir]++] = i;
+	}
+	c->tree = (struct drivers_cache_tree){
+	        .dirs = c->dirs,
+	        .n_dirs = n_dirs,
+	        .children = c->children,
+	        .dir_files = c->dir_files,
+	        .files = c->files,
+	        .n_files = n_files,
+	};
+	return 0;
+}
+
 /* Checks the whole file; 0 and the index, or a reason in *why. */
 static int
 check_file(struct drivers_cache *c, const char **why)
 {
 	struct rbuf r = {.p = c->buf, .end = c->buf + c->len};
 	const char *version, *identity;
-	uint32_t format, n;
+	uint32_t format, n, n_dirs, n_files;
 	uint64_t plen, sum;
 	size_t ptrs = 0, models = 0;
 
@@ -313,6 +502,8 @@ check_file(struct drivers_cache *c, const char **why)
 	version = r_str(&r);
 	identity = r_str(&r);
 	n = r_u32(&r);
+	n_dirs = r_u32(&r);
+	n_files = r_u32(&r);
 	plen = r_u64(&r);
 	sum = r_u64(&r);
 	if (r.bad) {
@@ -355,7 +546,7 @@ check_file(struct drivers_cache *c, const char **why)
 		er = (struct rbuf){.p = r.p, .end = r.p + elen};
 		r.p += elen;
 		e->rel = r_str(&er);
-		r_key(&er, &e->key);
+		r_key(&er, &e->key, true);
 		e->data = er.p;
 		e->end = er.end;
 		skim_package(&er, &ptrs, &models);
@@ -363,15 +554,22 @@ check_file(struct drivers_cache *c, const char **why)
 			*why = "bad entry";
 			return -EBADMSG;
 		}
-	}
-	c->n_entries = n;
-	if (n > 1)
-		qsort(c->entries, n, sizeof(struct cache_entry), cmp_entries);
-	for (size_t i = 1; i < n; i++)
-		if (streq(c->entries[i - 1].rel, c->entries[i].rel)) {
-			*why = "duplicate entry";
+		/* written in order: looked up with bsearch() */
+		if (i > 0 && strcmp(c->entries[i - 1].rel, e->rel) >= 0) {
+			*why = "entries out of order";
 			return -EBADMSG;
 		}
+	}
+	c->n_entries = n;
+	if (n_dirs > 0) {
+		int k = check_tree(c, &r, n_dirs, n_files, why);
+
+		if (k < 0)
+			return k;
+	} else if (r.p != r.end) {
+		*why = "trailing bytes";
+		return -EBADMSG;
+	}
 	c->ptrs = malloc(MAX(ptrs, (size_t)1) * sizeof(char *));
 	c->models =
 	        calloc(MAX(models, (size_t)1), sizeof(struct drivers_model));
@@ -389,6 +587,14 @@ drop_loaded(struct drivers_cache *c)
 	free(c->ptrs);
 	free(c->models);
 	free(c->buf);
+	free(c->dirs);
+	free(c->files);
+	free(c->children);
+	free(c->dir_files);
+	c->dirs = NULL;
+	c->files = NULL;
+	c->children = c->dir_files = NULL;
+	c->tree = (struct drivers_cache_tree){0};
 	c->entries = NULL;
 	c->ptrs = NULL;
 	c->models = NULL;
@@ -402,6 +608,7 @@ static int
 load_file(struct drivers_cache *c, const char *path)
 {
 	const char *why = NULL;
+	struct stat st;
 	size_t len;
 	int r;
 
@@ -429,6 +636,13 @@ load_file(struct drivers_cache *c, const char *path)
 		           path, why);
 		drop_loaded(c);
 		return 0;
+	}
+	if (stat(path, &st) == 0) {
+		c->loaded_path = strdup(path);
+		if (!c->loaded_path)
+			return -ENOMEM;
+		c->loaded_dev = st.st_dev;
+		c->loaded_ino = st.st_ino;
 	}
 	return 1;
 }
@@ -462,6 +676,7 @@ drivers_cache_free(struct drivers_cache *c)
 	free(c->store_file);
 	free(c->user_file);
 	free(c->identity);
+	free(c->loaded_path);
 	free(c);
 	return NULL;
 }
@@ -533,7 +748,7 @@ static bool
 key_matches(const struct drivers_cache *c, const struct drivers_cache_key *a,
             const struct drivers_cache_key *b)
 {
-	if (a->size != b->size)
+	if (a->untrusted || a->size != b->size)
 		return false;
 	return c->iso || (a->mtime_ns == b->mtime_ns &&
 	                  a->ctime_ns == b->ctime_ns && a->ino == b->ino);
@@ -555,21 +770,76 @@ take_strv(struct drivers_cache *c, struct rbuf *r)
 	return v;
 }
 
+const struct drivers_cache_tree *
+drivers_cache_tree(const struct drivers_cache *c)
+{
+	return c && c->tree.n_dirs > 0 ? &c->tree : NULL;
+}
+
+int64_t
+drivers_cache_find_child(const struct drivers_cache *c, uint32_t d,
+                         const char *name)
+{
+	const struct drivers_cache_dir *dir;
+	size_t lo = 0, hi;
+
+	if (d >= c->tree.n_dirs)
+		return -1;
+	dir = &c->dirs[d];
+	hi = dir->n_children;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t k = c->children[dir->first_child + mid];
+		int cmp = strcmp(name, c->dirs[k].name);
+
+		if (cmp == 0)
+			return k;
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+static int restore_entry(struct drivers_cache *c, const struct cache_entry *e,
+                         const struct drivers_cache_key *key,
+                         struct drivers_package *p, char ***ret_sources);
+
 int
 drivers_cache_restore(struct drivers_cache *c, const char *rel,
                       const struct drivers_cache_key *key,
                       struct drivers_package *p, char ***ret_sources)
 {
 	struct cache_entry k = {.rel = rel}, *e;
-	struct rbuf r;
-	const char *arch;
-	uint32_t n;
 
 	if (c->n_entries == 0)
 		return 0;
 	e = bsearch(&k, c->entries, c->n_entries, sizeof(struct cache_entry),
 	            cmp_entries);
-	if (!e || !key_matches(c, &e->key, key))
+	return e ? restore_entry(c, e, key, p, ret_sources) : 0;
+}
+
+int
+drivers_cache_restore_at(struct drivers_cache *c, uint32_t hint,
+                         const char *rel, const struct drivers_cache_key *key,
+                         struct drivers_package *p, char ***ret_sources)
+{
+	if (hint < c->n_entries && streq(c->entries[hint].rel, rel))
+		return restore_entry(c, &c->entries[hint], key, p, ret_sources);
+	return drivers_cache_restore(c, rel, key, p, ret_sources);
+}
+
+static int
+restore_entry(struct drivers_cache *c, const struct cache_entry *e,
+              const struct drivers_cache_key *key, struct drivers_package *p,
+              char ***ret_sources)
+{
+	struct rbuf r;
+	const char *arch;
+	uint32_t n;
+
+	if (!key_matches(c, &e->key, key))
 		return 0;
 	r = (struct rbuf){.p = e->data, .end = e->end};
 	p->error = (char *)r_str(&r);
@@ -659,25 +929,149 @@ w_package(struct wbuf *w, const struct drivers_package *p, char **sources)
 	}
 }
 
-/* Writes the cache to path through a temporary file renamed over it;
- * the body is made one entry at a time (the file is as large as the
- * catalog: it is not built in memory). */
+struct tree_dir {
+	const struct drivers_cache_dir *d;
+	uint32_t parent;
+};
+
 static int
-write_to(struct drivers_cache *c, const char *path,
-         const struct drivers_package *const *pkgs, char **const *sources,
-         const struct drivers_cache_key *keys, size_t n)
+cmp_tree_dirs(const void *a, const void *b)
+{
+	return cmp_paths(((const struct tree_dir *)a)->d->rel,
+	                 ((const struct tree_dir *)b)->d->rel);
+}
+
+/* Index in dirs (sorted) of the directory part of rel; -1 when none. */
+static int64_t
+find_dir(const struct tree_dir *dirs, size_t n, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	_cleanup_free_ char *dir =
+	        util_strndup0(rel, slash ? (size_t)(slash - rel) : 0);
+	struct drivers_cache_dir kd = {.rel = dir};
+	struct tree_dir k = {.d = &kd};
+	const struct tree_dir *hit;
+
+	if (!dir)
+		return -1;
+	hit = bsearch(&k, dirs, n, sizeof(*dirs), cmp_tree_dirs);
+	return hit ? hit - dirs : -1;
+}
+
+static void
+w_key(struct wbuf *w, const struct drivers_cache_key *k)
+{
+	w_u64(w, k->mtime_ns);
+	w_u64(w, k->ctime_ns);
+	w_u64(w, k->ino);
+	w_u32(w, k->untrusted ? CACHE_UNTRUSTED : 0);
+}
+
+/* A package and its index in the caller's arrays. */
+struct ordered {
+	const struct drivers_package *p;
+	size_t k;
+};
+
+static int
+cmp_ordered(const void *a, const void *b)
+{
+	return strcmp(((const struct ordered *)a)->p->inf_rel,
+	              ((const struct ordered *)b)->p->inf_rel);
+}
+
+/* The tree section (dirs, then files) in w, *ret_n_dirs 0 when the tree
+ * does not hold together (then none is saved: the next scan lists
+ * everything); entries are the packages sorted by path. */
+static int
+w_tree(struct wbuf *w, const struct drivers_cache_content *in,
+       const struct ordered *entries, uint32_t *ret_n_dirs)
+{
+	_cleanup_free_ struct tree_dir *dirs = NULL;
+	size_t n = in->n_dirs;
+
+	*ret_n_dirs = 0;
+	if (n == 0 || in->n_files >= UINT32_MAX)
+		return 0;
+	dirs = calloc(n, sizeof(*dirs));
+	if (!dirs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		dirs[i].d = &in->dirs[i];
+	qsort(dirs, n, sizeof(*dirs), cmp_tree_dirs);
+	if (*dirs[0].d->rel)
+		return 0; /* no root */
+	for (size_t i = 1; i < n; i++) {
+		int64_t p = find_dir(dirs, n, dirs[i].d->rel);
+
+		if (cmp_paths(dirs[i - 1].d->rel, dirs[i].d->rel) == 0 ||
+		    p < 0 || (size_t)p >= i)
+			return 0;
+		dirs[i].parent = (uint32_t)p;
+	}
+	for (size_t i = 0; i < n; i++) {
+		w_str(w, dirs[i].d->rel);
+		w_u32(w, dirs[i].parent);
+		w_key(w, &dirs[i].d->key);
+	}
+	for (size_t i = 0; i < in->n_files; i++) {
+		const struct drivers_cache_file *f = &in->files[i];
+		struct drivers_package kp = {.inf_rel = (char *)f->rel};
+		struct ordered ko = {.p = &kp};
+		const struct ordered *e;
+		int64_t d = find_dir(dirs, n, f->rel);
+
+		if (d < 0)
+			return 0;
+		e = in->n > 0 ? bsearch(&ko, entries, in->n, sizeof(*entries),
+		                        cmp_ordered)
+		              : NULL;
+		w_str(w, f->rel);
+		w_str(w, f->lower);
+		w_u32(w, (uint32_t)d);
+		w_u32(w, e ? (uint32_t)(e - entries) : DRIVERS_CACHE_NO_ENTRY);
+		w_u32(w, f->inf ? CACHE_INF : 0);
+	}
+	if (w->oom)
+		return -ENOMEM;
+	*ret_n_dirs = (uint32_t)n;
+	return 0;
+}
+
+/* An open file to write the cache to: the file loaded from path itself
+ * when it was a valid cache of this store (rewritten in place: the
+ * store's root keeps its mtime, so that the next scan need not list it
+ * again; -EBUSY while another scan writes it, and a reader that catches a
+ * write half done sees a bad checksum and rebuilds), else a temporary
+ * file renamed over it (*ret_tmp). */
+static int
+open_out(struct drivers_cache *c, const char *path, char **ret_tmp)
 {
 	_cleanup_free_ char *dir = strdup(path), *tmp = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	struct wbuf head = {0}, e = {0};
-	struct csum sum = {.h = 0x9E3779B97F4A7C15ull};
-	uint64_t body = 0;
 	char *slash = dir ? strrchr(dir, '/') : NULL;
-	size_t sizes;
-	int fd, r = 0;
+	struct stat st;
+	int fd, r;
 
 	if (!dir)
 		return -ENOMEM;
+	*ret_tmp = NULL;
+	if (c->loaded_path && streq(c->loaded_path, path)) {
+		fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		/* the very file checked when loaded (a hard link elsewhere
+		 * would be written through: never) */
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_nlink == 1 && st.st_dev == c->loaded_dev &&
+		    st.st_ino == c->loaded_ino) {
+			/* another scan writing it: it writes the same */
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+				close(fd);
+				return -EBUSY;
+			}
+			return fd;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (slash && slash != dir) {
 		*slash = '\0';
 		r = util_mkdir_p(dir);
@@ -690,32 +1084,80 @@ write_to(struct drivers_cache *c, const char *path,
 	if (fd < 0)
 		return -errno;
 	(void)fchmod(fd, 0644); /* a catalog is no secret: like the store */
+	*ret_tmp = TAKE_PTR(tmp);
+	return fd;
+}
+
+/* Writes the cache to path; the entries are made one at a time (the
+ * file is as large as the catalog: it is not built in memory). */
+static int
+write_to(struct drivers_cache *c, const char *path,
+         const struct drivers_cache_content *in)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_free_ struct ordered *order = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	struct wbuf head = {0}, e = {0}, tree = {0};
+	struct csum sum;
+	uint64_t body = 0;
+	uint32_t n_dirs = 0;
+	size_t sizes, n = in->n;
+	int fd, r = 0;
+
+	/* the entries in path order (the loader checks it) */
+	order = calloc(MAX(n, (size_t)1), sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct ordered){.p = in->pkgs[i], .k = i};
+	qsort(order, n, sizeof(*order), cmp_ordered);
+	for (size_t i = 1; i < n; i++)
+		if (streq(order[i - 1].p->inf_rel, order[i].p->inf_rel))
+			return -EINVAL;
+	if (!c->iso) {
+		r = w_tree(&tree, in, order, &n_dirs);
+		if (r < 0) {
+			free(tree.p);
+			return r;
+		}
+	}
+	fd = open_out(c, path, &tmp);
+	if (fd < 0) {
+		free(tree.p);
+		return fd;
+	}
 	f = fdopen(fd, "w");
 	if (!f) {
 		r = -errno;
 		close(fd);
-		(void)unlink(tmp);
+		free(tree.p);
+		if (tmp)
+			(void)unlink(tmp);
 		return r;
 	}
+	csum_init(&sum);
 	w_bytes(&head, CACHE_MAGIC, 8);
 	w_u32(&head, CACHE_FORMAT);
 	w_str(&head, DRIVERS_IMGFIX_VERSION);
 	w_str(&head, c->identity);
 	w_u32(&head, (uint32_t)n);
+	w_u32(&head, n_dirs);
+	w_u32(&head, n_dirs > 0 ? (uint32_t)in->n_files : 0);
 	sizes = head.n;
 	w_u64(&head, 0); /* body length, filled in last */
 	w_u64(&head, 0); /* checksum */
 	if (head.oom || fwrite(head.p, 1, head.n, f) != head.n)
 		r = head.oom ? -ENOMEM : -EIO;
 	for (size_t i = 0; i < n && r >= 0; i++) {
+		size_t k = order[i].k;
+
 		e.n = 0;
 		w_u32(&e, 0); /* entry length */
-		w_str(&e, pkgs[i]->inf_rel);
-		w_u64(&e, keys[i].size);
-		w_u64(&e, c->iso ? 0 : keys[i].mtime_ns);
-		w_u64(&e, c->iso ? 0 : keys[i].ctime_ns);
-		w_u64(&e, c->iso ? 0 : keys[i].ino);
-		w_package(&e, pkgs[i], sources[i]);
+		w_str(&e, in->pkgs[k]->inf_rel);
+		w_u64(&e, in->keys[k].size);
+		w_key(&e,
+		      c->iso ? &(struct drivers_cache_key){0} : &in->keys[k]);
+		w_package(&e, in->pkgs[k], in->sources[k]);
 		if (e.oom || e.n - 4 >= UINT32_MAX) {
 			r = -ENOMEM;
 			break;
@@ -727,13 +1169,21 @@ write_to(struct drivers_cache *c, const char *path,
 			r = -EIO;
 	}
 	free(e.p);
+	if (r >= 0 && n_dirs > 0) {
+		csum_add(&sum, tree.p, tree.n);
+		body += tree.n;
+		if (fwrite(tree.p, 1, tree.n, f) != tree.n)
+			r = -EIO;
+	}
+	free(tree.p);
 	if (r >= 0) {
-		util_put_le32(head.p + sizes, (uint32_t)body);
-		util_put_le32(head.p + sizes + 4, (uint32_t)(body >> 32));
 		uint64_t cs = csum_end(&sum, body);
-		util_put_le32(head.p + sizes + 8, (uint32_t)cs);
-		util_put_le32(head.p + sizes + 12, (uint32_t)(cs >> 32));
-		if (fseek(f, (long)sizes, SEEK_SET) < 0 ||
+
+		util_put_le64(head.p + sizes, body);
+		util_put_le64(head.p + sizes + 8, cs);
+		if (fflush(f) != 0 ||
+		    ftruncate(fileno(f), (off_t)(head.n + body)) < 0 ||
+		    fseek(f, (long)sizes, SEEK_SET) < 0 ||
 		    fwrite(head.p + sizes, 1, 16, f) != 16 || fflush(f) != 0 ||
 		    fsync(fileno(f)) < 0)
 			r = -errno ? -errno : -EIO;
@@ -741,28 +1191,26 @@ write_to(struct drivers_cache *c, const char *path,
 	free(head.p);
 	if (r >= 0 && fclose(TAKE_PTR(f)) != 0)
 		r = -errno;
-	if (r >= 0 && rename(tmp, path) < 0)
+	if (r >= 0 && tmp && rename(tmp, path) < 0)
 		r = -errno;
-	if (r < 0)
+	if (r < 0 && tmp)
 		(void)unlink(tmp);
 	return r;
 }
 
 int
 drivers_cache_save(struct drivers_cache *c,
-                   const struct drivers_package *const *pkgs,
-                   char **const *sources, const struct drivers_cache_key *keys,
-                   size_t n)
+                   const struct drivers_cache_content *content)
 {
 	int r = -ENOENT;
 
 	if (c->store_file && !c->prefer_user)
-		r = write_to(c, c->store_file, pkgs, sources, keys, n);
-	if (r < 0 && r != -ENOMEM && c->user_file) {
+		r = write_to(c, c->store_file, content);
+	if (r < 0 && r != -ENOMEM && r != -EBUSY && c->user_file) {
 		if (c->store_file && !c->prefer_user)
 			log_debug("Cannot write %s (%s): using %s.",
 			          c->store_file, strerror(-r), c->user_file);
-		r = write_to(c, c->user_file, pkgs, sources, keys, n);
+		r = write_to(c, c->user_file, content);
 	}
-	return r;
+	return r == -EBUSY ? 0 : r;
 }

@@ -70,10 +70,63 @@ int drivers_inf_source_path(const struct drivers_inf *inf, const char *arch,
 /* Size limit of a catalog cache file read back. */
 #define DRIVERS_MAX_CACHE_SIZE (1024ull * 1024 * 1024)
 
-/* What says an INF did not change since it was cached. */
+/* What says an INF (or a directory: size 0) did not change since it was
+ * cached.  untrusted: the file or directory may still change within the
+ * same timestamp tick as the scan, so the key does not prove anything: an
+ * entry saved untrusted is never used. */
 struct drivers_cache_key {
 	uint64_t size, mtime_ns, ctime_ns, ino;
+	bool untrusted;
 };
+
+/* A directory of the store as the cache recorded it: an unchanged one is
+ * not listed again. */
+struct drivers_cache_dir {
+	const char *rel;  /* "" for the root */
+	const char *name; /* its last component (in rel) */
+	uint32_t parent;  /* index of the parent (the root: 0) */
+	struct drivers_cache_key key;
+	uint32_t first_child, n_children; /* in tree.children, by name */
+	uint32_t first_file, n_files;     /* in tree.dir_files */
+};
+
+/* A file of the store as the cache recorded it. */
+struct drivers_cache_file {
+	const char *rel, *lower;
+	uint32_t dir; /* index of its directory */
+	uint32_t
+	        entry; /* its catalog entry, DRIVERS_CACHE_NO_ENTRY when none */
+	bool inf;
+};
+
+#define DRIVERS_CACHE_NO_ENTRY UINT32_MAX
+
+/* The store's tree as cached: dirs in path order (the root first, a
+ * directory before what it holds), files in the store's order
+ * (drivers_file_order()). */
+struct drivers_cache_tree {
+	const struct drivers_cache_dir *dirs;
+	size_t n_dirs;
+	const uint32_t *children;  /* per directory, see first_child */
+	const uint32_t *dir_files; /* per directory, see first_file */
+	const struct drivers_cache_file *files;
+	size_t n_files;
+};
+
+/* The order of a store's files: lower-case path, then path. */
+static inline int
+drivers_file_order(const char *lower_a, const char *rel_a, const char *lower_b,
+                   const char *rel_b)
+{
+	int c = strcmp(lower_a, lower_b);
+
+	return c ? c : strcmp(rel_a, rel_b);
+}
+
+/* Whether a file or directory with this mtime may still change within
+ * its timestamp tick, seen from a scan that started at now_ns (wall
+ * clock): its key then proves nothing. */
+bool drivers_cache_racy(uint64_t mtime_ns, int64_t now_ns);
 
 struct drivers_cache;
 
@@ -102,11 +155,35 @@ bool drivers_cache_is_own_file(const char *rel);
 int drivers_cache_restore(struct drivers_cache *c, const char *rel,
                           const struct drivers_cache_key *key,
                           struct drivers_package *p, char ***ret_sources);
-/* Writes the cache of these packages (beside the store, else in the
- * user's cache); -errno when neither can be written. */
+/* The tree of the file loaded; NULL when none (ISO stores, no file). */
+const struct drivers_cache_tree *
+drivers_cache_tree(const struct drivers_cache *c);
+/* Index of the child of directory d named name, -1 when none. */
+int64_t drivers_cache_find_child(const struct drivers_cache *c, uint32_t d,
+                                 const char *name);
+/* restore() of the entry at index hint (from the tree's file) when its
+ * path is rel, else as restore(). */
+int drivers_cache_restore_at(struct drivers_cache *c, uint32_t hint,
+                             const char *rel,
+                             const struct drivers_cache_key *key,
+                             struct drivers_package *p, char ***ret_sources);
+
+/* What a save writes: the packages, and the tree the scan saw (dirs in
+ * any order, the root among them; files in the store's order). */
+struct drivers_cache_content {
+	const struct drivers_package *const *pkgs;
+	char **const *sources;
+	const struct drivers_cache_key *keys;
+	size_t n;
+	const struct drivers_cache_dir *dirs; /* rel and key only */
+	size_t n_dirs;
+	const struct drivers_cache_file *files; /* rel, lower, inf only */
+	size_t n_files;
+};
+
+/* Writes the cache (beside the store, else in the user's cache); -errno
+ * when neither can be written. */
 int drivers_cache_save(struct drivers_cache *c,
-                       const struct drivers_package *const *pkgs,
-                       char **const *sources,
-                       const struct drivers_cache_key *keys, size_t n);
+                       const struct drivers_cache_content *content);
 
 #endif

@@ -366,6 +366,8 @@ int drivers_store_add(struct drivers_store *s, const char *path,
 size_t drivers_store_n_packages(const struct drivers_store *s);
 /* INFs the scans of s parsed (the other packages came from the cache). */
 size_t drivers_store_n_parsed(const struct drivers_store *s);
+/* Directories the scans of s listed (the others came from the cache). */
+size_t drivers_store_n_listed(const struct drivers_store *s);
 const struct drivers_package *
 drivers_store_package(const struct drivers_store *s, size_t i);
 /* Host path of a file, relative to the package's directory, matched

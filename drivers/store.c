@@ -14,16 +14,26 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/stat.h>
 
 #include "drivers-internal.h"
 
 struct store_file {
-	char *rel;   /* as found, '/' separated */
-	char *lower; /* lower-case, the sort key */
+	const char *rel;   /* as found, '/' separated */
+	const char *lower; /* lower-case, the sort key */
+	bool owned;        /* rel and lower are ours, not the cache's */
 	bool have_key;
+	bool inf;
+	uint32_t entry;               /* its cache entry, a hint */
 	struct drivers_cache_key key; /* an INF's, when caching */
+};
+
+/* A directory the scan saw, for the cache (rel owned unless from it). */
+struct store_dir {
+	struct drivers_cache_dir d;
+	bool owned;
 };
 
 struct store_root {
@@ -32,7 +42,10 @@ struct store_root {
 	char *tmpdir; /* extraction dir of an ISO, removed on free */
 	struct store_file *files;
 	size_t n_files, allocated;
+	struct store_dir *dirs; /* recorded when caching a directory */
+	size_t n_dirs, dirs_allocated;
 	struct drivers_cache *cache; /* NULL: not cached */
+	bool tree_changed;           /* the walk did not find the cached tree */
 };
 
 /* What the store knows of a package besides struct drivers_package. */
@@ -40,6 +53,7 @@ struct pkg_priv {
 	size_t root;
 	bool cached;    /* restored: its catalog fields point into the cache */
 	char **sources; /* SourceDisksFiles paths, for files_present/missing */
+	size_t file;    /* the INF's index in its root's files */
 	struct drivers_cache_key key;
 };
 
@@ -51,6 +65,7 @@ struct drivers_store {
 	size_t n_pkgs, pkgs_allocated, priv_allocated;
 	size_t total_files;
 	size_t n_parsed; /* INFs parsed, not restored from a cache */
+	size_t n_listed; /* directories listed, not taken from a cache */
 	bool use_cache;
 };
 
@@ -83,12 +98,9 @@ drivers_store_new(struct drivers_store **ret)
 static void
 package_done(struct drivers_package *p, struct pkg_priv *x)
 {
-	free(p->inf_path);
-	free(p->inf_rel);
-	free(p->package_dir);
-	free(p->store);
-	util_strv_free(p->files_present);
-	util_strv_free(p->files_missing);
+	free(p->inf_path);      /* package_dir is in the same block */
+	free(p->files_present); /* their strings are the sources' */
+	free(p->files_missing);
 	if (x->cached) { /* the rest points into the cache */
 		*p = (struct drivers_package){0};
 		return;
@@ -115,11 +127,16 @@ package_done(struct drivers_package *p, struct pkg_priv *x)
 static void
 root_done(struct store_root *r)
 {
-	for (size_t i = 0; i < r->n_files; i++) {
-		free(r->files[i].rel);
-		free(r->files[i].lower);
-	}
+	for (size_t i = 0; i < r->n_files; i++)
+		if (r->files[i].owned) {
+			free((char *)r->files[i].rel);
+			free((char *)r->files[i].lower);
+		}
 	free(r->files);
+	for (size_t i = 0; i < r->n_dirs; i++)
+		if (r->dirs[i].owned)
+			free((char *)r->dirs[i].d.rel);
+	free(r->dirs);
 	drivers_cache_free(r->cache);
 	if (r->tmpdir)
 		(void)util_rm_rf(r->tmpdir);
@@ -151,6 +168,12 @@ drivers_store_n_parsed(const struct drivers_store *s)
 }
 
 size_t
+drivers_store_n_listed(const struct drivers_store *s)
+{
+	return s->n_listed;
+}
+
+size_t
 drivers_store_n_packages(const struct drivers_store *s)
 {
 	return s->n_pkgs;
@@ -167,6 +190,14 @@ drivers_store_package(const struct drivers_store *s, size_t i)
 static int
 cmp_files(const void *a, const void *b)
 {
+	const struct store_file *fa = a, *fb = b;
+
+	return drivers_file_order(fa->lower, fa->rel, fb->lower, fb->rel);
+}
+
+static int
+cmp_lower(const void *a, const void *b)
+{
 	return strcmp(((const struct store_file *)a)->lower,
 	              ((const struct store_file *)b)->lower);
 }
@@ -181,7 +212,7 @@ root_lookup(const struct store_root *r, const char *rel)
 		return NULL;
 	key.lower = util_strtolower(lower);
 	return bsearch(&key, r->files, r->n_files, sizeof(struct store_file),
-	               cmp_files);
+	               cmp_lower);
 }
 
 /* Directory part of the INF's relative path ("" at the root). */
@@ -206,6 +237,101 @@ find_rel(const struct store_root *r, const char *inf_rel, const char *rel)
 		return NULL;
 	f = root_lookup(r, full);
 	return f ? util_path_join(r->path, f->rel) : NULL;
+}
+
+/* The files of the root under the INF's folder: a range of root->files,
+ * which is sorted by lower-case path (a prefix's paths are contiguous). */
+struct folder_range {
+	const char *inf_rel;
+	size_t nd; /* length of the folder with its '/', 0 at the root */
+	const struct store_file *lo, *hi;
+};
+
+static bool
+has_prefix(const struct store_root *r, size_t i, const char *pre, size_t n)
+{
+	return strncmp(r->files[i].lower, pre, n) == 0;
+}
+
+/* The range around the INF's own file (index inf of root->files),
+ * galloping out from it: the files near it are the ones looked at. */
+static void
+folder_range(const struct store_root *r, size_t inf, struct folder_range *ret)
+{
+	const char *rel = r->files[inf].rel, *pre = r->files[inf].lower;
+	const char *slash = strrchr(rel, '/');
+	size_t nd = slash ? (size_t)(slash - rel) + 1 : 0;
+	size_t good, step, a, b;
+
+	*ret = (struct folder_range){.inf_rel = rel,
+	                             .nd = nd,
+	                             .lo = r->files,
+	                             .hi = r->files + r->n_files};
+	if (nd == 0)
+		return;
+	/* first with the prefix: in (a - 1, good] */
+	for (good = inf, step = 1; step <= good; step *= 2) {
+		if (!has_prefix(r, good - step, pre, nd))
+			break;
+		good -= step;
+	}
+	a = step <= good ? good - step + 1 : 0;
+	for (b = good; a < b;) {
+		size_t mid = a + (b - a) / 2;
+
+		if (has_prefix(r, mid, pre, nd))
+			b = mid;
+		else
+			a = mid + 1;
+	}
+	ret->lo = r->files + a;
+	/* first past the prefix: in (good, b] */
+	for (good = inf, step = 1; good + step < r->n_files; step *= 2) {
+		if (!has_prefix(r, good + step, pre, nd))
+			break;
+		good += step;
+	}
+	b = MIN(good + step, r->n_files);
+	for (a = good + 1; a < b;) {
+		size_t mid = a + (b - a) / 2;
+
+		if (has_prefix(r, mid, pre, nd))
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	ret->hi = r->files + a;
+}
+
+/* Whether rel (relative to the INF's folder) is a file of the root:
+ * find_rel() without building the host path (a restored package asks it
+ * for each of its files), searched in the folder's range. */
+static bool
+range_has(const struct folder_range *fr, const char *rel)
+{
+	size_t nr, lo = 0, hi = (size_t)(fr->hi - fr->lo);
+	char buf[PATH_MAX];
+
+	while (*rel == '/') /* as util_path_join() */
+		rel++;
+	nr = strlen(rel);
+	if (fr->nd + nr >= sizeof(buf))
+		return false;
+	memcpy(buf, fr->inf_rel, fr->nd);
+	memcpy(buf + fr->nd, rel, nr + 1);
+	util_strtolower(buf);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(buf, fr->lo[mid].lower);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
 }
 
 char *
@@ -241,28 +367,89 @@ stat_key(const struct stat *st, struct drivers_cache_key *k)
 	};
 }
 
+/* One scan of a directory root: with a cached tree, the directories and
+ * INFs it lists are stat'ed first (pre-stat), and a directory whose key
+ * did not change is taken from the cache instead of being listed. */
+struct walk {
+	struct drivers_store *s;
+	struct store_root *root;
+	int rootfd;
+	bool record; /* INF keys for the cache */
+	bool dirs;   /* ... and the directories (not in an ISO) */
+	int64_t now; /* wall clock at the start: what is racy */
+	const struct drivers_cache_tree *t; /* NULL: list everything */
+	struct drivers_cache_key *dir_keys, *file_keys; /* pre-stat of t */
+	bool *dir_ok, *file_ok;
+	size_t reused;  /* directories of t taken unchanged */
+	bool different; /* something is not as in t */
+	char **ret_error;
+};
+
 static int
-walk(struct drivers_store *s, struct store_root *root, int dfd,
-     const char *prefix, unsigned depth, char **ret_error)
+add_file(struct walk *w, struct store_file *f)
 {
+	struct store_root *root = w->root;
+	int r;
+
+	if (w->s->total_files >= DRIVERS_MAX_STORE_FILES)
+		return drivers_error(w->ret_error, -E2BIG, root->origin, 0,
+		                     "more than %u files",
+		                     DRIVERS_MAX_STORE_FILES);
+	r = drivers_grow((void **)&root->files, &root->allocated, root->n_files,
+	                 sizeof(struct store_file));
+	if (r < 0)
+		return r;
+	root->files[root->n_files++] = *f;
+	w->s->total_files++;
+	return 0;
+}
+
+static int
+record_dir(struct walk *w, const char *rel, bool owned,
+           const struct drivers_cache_key *key)
+{
+	struct store_root *root = w->root;
+	struct store_dir *d;
+	int r;
+
+	r = drivers_grow((void **)&root->dirs, &root->dirs_allocated,
+	                 root->n_dirs, sizeof(struct store_dir));
+	if (r < 0)
+		return r;
+	d = &root->dirs[root->n_dirs];
+	*d = (struct store_dir){
+	        .d = {.rel = owned ? strdup(rel) : rel, .key = *key},
+	        .owned = owned};
+	if (!d->d.rel)
+		return -ENOMEM;
+	root->n_dirs++;
+	return 0;
+}
+
+static int visit(struct walk *w, const char *rel, int64_t idx, unsigned depth,
+                 bool *ret_missed);
+
+/* Lists directory rel (open as dfd, taken), idx its record in the cached
+ * tree or -1; *ret_incomplete when a subdirectory could not be visited. */
+static int
+list_dir(struct walk *w, int dfd, const char *rel, int64_t idx, unsigned depth,
+         bool *ret_incomplete)
+{
+	struct store_root *root = w->root;
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
 
-	if (depth > DRIVERS_MAX_STORE_DEPTH)
-		return drivers_error(ret_error, -ELOOP, root->origin, 0,
-		                     "directories nested deeper than %u at "
-		                     "'%s'",
-		                     DRIVERS_MAX_STORE_DEPTH, prefix);
 	d = fdopendir(dfd);
 	if (!d) {
 		r = -errno;
 		close(dfd);
 		return r;
 	}
+	w->s->n_listed++;
 	while ((de = readdir(d))) {
+		_cleanup_free_ char *crel = NULL;
 		struct stat st;
-		_cleanup_free_ char *rel = NULL;
 		mode_t type;
 
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
@@ -281,67 +468,332 @@ walk(struct drivers_store *s, struct store_root *root, int dfd,
 			break;
 		case DT_UNKNOWN:
 			if (fstatat(dirfd(d), de->d_name, &st,
-			            AT_SYMLINK_NOFOLLOW) < 0)
+			            AT_SYMLINK_NOFOLLOW) < 0) {
+				*ret_incomplete = true;
 				continue;
+			}
 			type = st.st_mode & S_IFMT;
 			break;
 		default:
 			continue;
 		}
-		rel = *prefix ? util_path_join(prefix, de->d_name)
-		              : strdup(de->d_name);
-		if (!rel) {
+		crel = *rel ? util_path_join(rel, de->d_name)
+		            : strdup(de->d_name);
+		if (!crel) {
 			r = -ENOMEM;
 			break;
 		}
 		if (type == S_IFDIR) {
-			int fd = openat(dirfd(d), de->d_name,
-			                O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			                        O_CLOEXEC);
+			int64_t cidx =
+			        idx >= 0 ? drivers_cache_find_child(
+			                           root->cache, (uint32_t)idx,
+			                           de->d_name)
+			                 : -1;
 
-			if (fd < 0)
-				continue;
-			r = walk(s, root, fd, rel, depth + 1, ret_error);
+			r = visit(w, crel, cidx, depth + 1, ret_incomplete);
 			if (r < 0)
 				break;
 		} else if (type == S_IFREG) {
-			struct store_file *f;
+			struct store_file f = {.inf = is_inf(de->d_name),
+			                       .owned = true,
+			                       .entry = DRIVERS_CACHE_NO_ENTRY};
+			char *lower;
 
-			if (s->total_files >= DRIVERS_MAX_STORE_FILES) {
-				r = drivers_error(ret_error, -E2BIG,
-				                  root->origin, 0,
-				                  "more than %u files",
-				                  DRIVERS_MAX_STORE_FILES);
-				break;
-			}
-			r = drivers_grow((void **)&root->files,
-			                 &root->allocated, root->n_files,
-			                 sizeof(struct store_file));
-			if (r < 0)
-				break;
-			f = &root->files[root->n_files];
-			*f = (struct store_file){0};
 			/* an INF's cache key, relative to the directory: a
 			 * stat by path walks the whole path again */
-			if (s->use_cache && is_inf(de->d_name) &&
+			if (w->record && f.inf &&
 			    fstatat(dirfd(d), de->d_name, &st,
 			            AT_SYMLINK_NOFOLLOW) == 0) {
-				stat_key(&st, &f->key);
-				f->have_key = true;
+				stat_key(&st, &f.key);
+				f.key.untrusted = drivers_cache_racy(
+				        f.key.mtime_ns, w->now);
+				f.have_key = true;
 			}
-			f->lower = strdup(rel);
-			if (!f->lower) {
+			lower = strdup(crel);
+			if (!lower) {
 				r = -ENOMEM;
 				break;
 			}
-			util_strtolower(f->lower);
-			f->rel = TAKE_PTR(rel);
-			root->n_files++;
-			s->total_files++;
+			f.lower = util_strtolower(lower);
+			f.rel = TAKE_PTR(crel);
+			r = add_file(w, &f);
+			if (r < 0) {
+				free((char *)f.rel);
+				free(lower);
+				break;
+			}
 		}
 	}
 	closedir(d);
 	return r;
+}
+
+/* Takes directory idx of the cached tree as it was: its files, then its
+ * subdirectories (visited in turn). */
+static int
+reuse_dir(struct walk *w, uint32_t idx, unsigned depth, bool *ret_missed)
+{
+	const struct drivers_cache_dir *d = &w->t->dirs[idx];
+	int r;
+
+	w->reused++;
+	for (uint32_t k = 0; k < d->n_files; k++) {
+		uint32_t fi = w->t->dir_files[d->first_file + k];
+		const struct drivers_cache_file *cf = &w->t->files[fi];
+		struct store_file f = {.rel = cf->rel,
+		                       .lower = cf->lower,
+		                       .inf = cf->inf,
+		                       .entry = cf->entry};
+
+		if (cf->inf) {
+			if (!w->file_ok[fi]) { /* gone since the listing */
+				w->different = true;
+				continue;
+			}
+			f.key = w->file_keys[fi];
+			f.key.untrusted =
+			        drivers_cache_racy(f.key.mtime_ns, w->now);
+			f.have_key = true;
+		}
+		r = add_file(w, &f);
+		if (r < 0)
+			return r;
+	}
+	for (uint32_t k = 0; k < d->n_children; k++) {
+		uint32_t c = w->t->children[d->first_child + k];
+
+		r = visit(w, w->t->dirs[c].rel, c, depth + 1, ret_missed);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool
+same_dir_key(const struct drivers_cache_key *a,
+             const struct drivers_cache_key *b)
+{
+	return a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
+	       a->ino == b->ino;
+}
+
+/*
+ * Visits directory rel of the root (idx: its record in the cached tree,
+ * or -1): taken from the cache when its key is the one recorded, else
+ * listed.  *ret_missed when it cannot be opened (its parent must be
+ * listed again next time: it may become readable).
+ */
+static int
+visit(struct walk *w, const char *rel, int64_t idx, unsigned depth,
+      bool *ret_missed)
+{
+	struct drivers_cache_key key = {0};
+	bool incomplete = false;
+	struct stat st;
+	int fd, r;
+
+	if (depth > DRIVERS_MAX_STORE_DEPTH)
+		return drivers_error(w->ret_error, -ELOOP, w->root->origin, 0,
+		                     "directories nested deeper than %u at "
+		                     "'%s'",
+		                     DRIVERS_MAX_STORE_DEPTH, rel);
+	if (idx >= 0) {
+		if (!w->dir_ok[idx]) {
+			*ret_missed = true;
+			w->different = true;
+			return 0;
+		}
+		key = w->dir_keys[idx];
+		if (!w->t->dirs[idx].key.untrusted &&
+		    same_dir_key(&key, &w->t->dirs[idx].key)) {
+			/* its path in the cache: rel may be the caller's */
+			r = record_dir(w, w->t->dirs[idx].rel, false, &key);
+			return r < 0 ? r
+			             : reuse_dir(w, (uint32_t)idx, depth,
+			                         ret_missed);
+		}
+	} else if (w->dirs) {
+		if (fstatat(w->rootfd, *rel ? rel : ".", &st,
+		            AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			*ret_missed = true;
+			return 0;
+		}
+		stat_key(&st, &key);
+		key.size = 0;
+	}
+	w->different = true;
+	fd = openat(w->rootfd, *rel ? rel : ".",
+	            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		*ret_missed = true;
+		return 0;
+	}
+	r = list_dir(w, fd, rel, idx, depth, &incomplete);
+	if (r < 0 || !w->dirs)
+		return r;
+	/* listed again next time when it may change unseen or when a
+	 * subdirectory was missed */
+	key.untrusted = incomplete || drivers_cache_racy(key.mtime_ns, w->now);
+	return record_dir(w, rel, true, &key);
+}
+
+/* ---- pre-stat of a cached tree ----------------------------------------- */
+
+/* Fewer stats than this: not worth a thread. */
+#define STORE_STATS_PER_THREAD 2048
+#define STORE_MAX_STAT_THREADS 4
+
+struct stat_job {
+	struct walk *w;
+	const uint32_t *infs; /* t's files that are INFs */
+	size_t n_infs, first, stride;
+};
+
+static void *
+stat_worker(void *arg)
+{
+	struct stat_job *j = arg;
+	struct walk *w = j->w;
+	size_t n_dirs = w->t->n_dirs;
+	struct stat st;
+
+	for (size_t i = j->first; i < n_dirs + j->n_infs; i += j->stride) {
+		if (i < n_dirs) {
+			const char *rel = w->t->dirs[i].rel;
+
+			w->dir_ok[i] = fstatat(w->rootfd, *rel ? rel : ".", &st,
+			                       AT_SYMLINK_NOFOLLOW) == 0 &&
+			               S_ISDIR(st.st_mode);
+			if (w->dir_ok[i]) {
+				stat_key(&st, &w->dir_keys[i]);
+				w->dir_keys[i].size = 0;
+			}
+		} else {
+			uint32_t fi = j->infs[i - n_dirs];
+
+			w->file_ok[fi] =
+			        fstatat(w->rootfd, w->t->files[fi].rel, &st,
+			                AT_SYMLINK_NOFOLLOW) == 0 &&
+			        S_ISREG(st.st_mode);
+			if (w->file_ok[fi])
+				stat_key(&st, &w->file_keys[fi]);
+		}
+	}
+	return NULL;
+}
+
+/* Stats every directory and INF of the cached tree, on one thread per CPU
+ * (a stat is mostly path lookup in the kernel's caches: it scales). */
+static int
+prestat(struct walk *w)
+{
+	const struct drivers_cache_tree *t = w->t;
+	_cleanup_free_ uint32_t *infs = NULL;
+	struct stat_job jobs[STORE_MAX_STAT_THREADS];
+	pthread_t tids[STORE_MAX_STAT_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n_infs = 0, nt, started = 0;
+
+	w->dir_keys = calloc(t->n_dirs, sizeof(*w->dir_keys));
+	w->dir_ok = calloc(t->n_dirs, sizeof(*w->dir_ok));
+	w->file_keys =
+	        calloc(MAX(t->n_files, (size_t)1), sizeof(*w->file_keys));
+	w->file_ok = calloc(MAX(t->n_files, (size_t)1), sizeof(*w->file_ok));
+	infs = calloc(MAX(t->n_files, (size_t)1), sizeof(*infs));
+	if (!w->dir_keys || !w->dir_ok || !w->file_keys || !w->file_ok || !infs)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_files; i++)
+		if (t->files[i].inf)
+			infs[n_infs++] = (uint32_t)i;
+	nt = cpus > 0 ? (size_t)cpus : 1;
+	nt = MIN(nt, (size_t)STORE_MAX_STAT_THREADS);
+	nt = MIN(nt,
+	         MAX((t->n_dirs + n_infs) / STORE_STATS_PER_THREAD, (size_t)1));
+	for (size_t i = 0; i < nt; i++)
+		jobs[i] = (struct stat_job){.w = w,
+		                            .infs = infs,
+		                            .n_infs = n_infs,
+		                            .first = i,
+		                            .stride = nt};
+	for (size_t i = 1; i < nt; i++) {
+		if (pthread_create(&tids[i], NULL, stat_worker, &jobs[i]) != 0)
+			break;
+		started = i;
+	}
+	for (size_t i = started + 1; i < nt; i++)
+		(void)stat_worker(&jobs[i]);
+	(void)stat_worker(&jobs[0]);
+	for (size_t i = 1; i <= started; i++)
+		(void)pthread_join(tids[i], NULL);
+	return 0;
+}
+
+static void
+walk_done(struct walk *w)
+{
+	free(w->dir_keys);
+	free(w->file_keys);
+	free(w->dir_ok);
+	free(w->file_ok);
+}
+
+/* Walks the root (open as rootfd) into root->files, sorted. */
+static int
+walk_root(struct drivers_store *s, struct store_root *root, int rootfd,
+          bool record, char **ret_error)
+{
+	_cleanup_(walk_done) struct walk w = {
+	        .s = s,
+	        .root = root,
+	        .rootfd = rootfd,
+	        .record = record,
+	        .ret_error = ret_error,
+	};
+	struct timespec now;
+	bool missed = false;
+	int r;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return -errno;
+	w.now = (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec;
+	w.dirs = record && !root->tmpdir;
+	w.t = w.dirs ? drivers_cache_tree(root->cache) : NULL;
+	if (w.t) {
+		r = prestat(&w);
+		if (r < 0)
+			return r;
+	}
+	r = visit(&w, "", w.t ? 0 : -1, 0, &missed);
+	if (r < 0)
+		return r;
+	if (w.t && !w.different && w.reused == w.t->n_dirs &&
+	    root->n_files == w.t->n_files) {
+		/* the tree as cached: its files in order, no sort */
+		for (size_t i = 0; i < w.t->n_files; i++) {
+			const struct drivers_cache_file *cf = &w.t->files[i];
+
+			root->files[i] = (struct store_file){
+			        .rel = cf->rel,
+			        .lower = cf->lower,
+			        .inf = cf->inf,
+			        .entry = cf->entry,
+			        .have_key = cf->inf,
+			        .key = cf->inf ? w.file_keys[i]
+			                       : (struct drivers_cache_key){0},
+			};
+			if (cf->inf)
+				root->files[i].key.untrusted =
+				        drivers_cache_racy(
+				                w.file_keys[i].mtime_ns, w.now);
+		}
+		return 0;
+	}
+	root->tree_changed = w.dirs;
+	if (root->n_files > 0) /* files is NULL for an empty store */
+		qsort(root->files, root->n_files, sizeof(struct store_file),
+		      cmp_files);
+	return 0;
 }
 
 /* ---- ISO images -------------------------------------------------------- */
@@ -545,27 +997,42 @@ package_sources(struct drivers_package *p, const struct drivers_inf *inf,
 /* What the other files of the store say: files present or missing, the
  * catalog's presence (computed again for a package from the cache). */
 static int
-package_files(struct drivers_package *p, char *const *sources,
-              const struct store_root *root)
+package_files(struct drivers_package *p, const struct pkg_priv *x,
+              char *const *sources, const struct store_root *root)
 {
 	_cleanup_free_ char *cat = NULL;
+	size_t n = util_strv_length((char **)sources), np = 0, nm = 0;
+	struct folder_range fr;
 
-	for (size_t i = 0; sources && sources[i]; i++) {
-		_cleanup_free_ char *host =
-		        find_rel(root, p->inf_rel, sources[i]);
-		int r = push_unique(host ? &p->files_present
-		                         : &p->files_missing,
-		                    sources[i]);
-
-		if (r < 0)
-			return r;
+	/* sources are distinct (package_sources(), or the cache of it) and
+	 * outlive p: the lists point to them, NULL when empty */
+	if (n > 0) {
+		p->files_present = malloc((n + 1) * sizeof(char *));
+		p->files_missing = malloc((n + 1) * sizeof(char *));
+		if (!p->files_present || !p->files_missing)
+			return -ENOMEM;
+	}
+	folder_range(root, x->file, &fr);
+	for (size_t i = 0; i < n; i++) {
+		if (range_has(&fr, sources[i]))
+			p->files_present[np++] = sources[i];
+		else
+			p->files_missing[nm++] = sources[i];
+	}
+	if (n > 0) {
+		p->files_present[np] = p->files_missing[nm] = NULL;
+		if (np == 0) {
+			free(p->files_present);
+			p->files_present = NULL;
+		}
+		if (nm == 0) {
+			free(p->files_missing);
+			p->files_missing = NULL;
+		}
 	}
 	if (p->catalog_file &&
-	    drivers_rel_path(p->catalog_file, NULL, NULL, &cat) >= 0) {
-		_cleanup_free_ char *host = find_rel(root, p->inf_rel, cat);
-
-		p->catalog_present = host != NULL;
-	}
+	    drivers_rel_path(p->catalog_file, NULL, NULL, &cat) >= 0)
+		p->catalog_present = range_has(&fr, cat);
 	return 0;
 }
 
@@ -707,7 +1174,7 @@ package_load(struct drivers_package *p, struct pkg_priv *x,
 	if (r >= 0)
 		r = package_sources(p, inf, &x->sources);
 	if (r >= 0)
-		r = package_files(p, x->sources, root);
+		r = package_files(p, x, x->sources, root);
 	if (r >= 0)
 		r = package_installs(p, inf);
 	return r;
@@ -799,6 +1266,8 @@ save_cache(struct drivers_store *s, size_t ri, size_t first, bool changed)
 	_cleanup_free_ const struct drivers_package **pkgs = NULL;
 	_cleanup_free_ char ***sources = NULL;
 	_cleanup_free_ struct drivers_cache_key *keys = NULL;
+	_cleanup_free_ struct drivers_cache_dir *dirs = NULL;
+	_cleanup_free_ struct drivers_cache_file *files = NULL;
 	size_t n = s->n_pkgs - first;
 	int r;
 
@@ -807,15 +1276,34 @@ save_cache(struct drivers_store *s, size_t ri, size_t first, bool changed)
 	pkgs = calloc(MAX(n, (size_t)1), sizeof(*pkgs));
 	sources = calloc(MAX(n, (size_t)1), sizeof(*sources));
 	keys = calloc(MAX(n, (size_t)1), sizeof(*keys));
-	if (!pkgs || !sources || !keys)
+	dirs = calloc(MAX(root->n_dirs, (size_t)1), sizeof(*dirs));
+	files = calloc(MAX(root->n_files, (size_t)1), sizeof(*files));
+	if (!pkgs || !sources || !keys || !dirs || !files)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		pkgs[i] = &s->pkgs[first + i];
 		sources[i] = s->priv[first + i].sources;
 		keys[i] = s->priv[first + i].key;
 	}
-	r = drivers_cache_save(root->cache, pkgs, (char **const *)sources, keys,
-	                       n);
+	for (size_t i = 0; i < root->n_dirs; i++)
+		dirs[i] = root->dirs[i].d;
+	for (size_t i = 0; i < root->n_files; i++)
+		files[i] = (struct drivers_cache_file){
+		        .rel = root->files[i].rel,
+		        .lower = root->files[i].lower,
+		        .inf = root->files[i].inf,
+		};
+	r = drivers_cache_save(root->cache,
+	                       &(struct drivers_cache_content){
+	                               .pkgs = pkgs,
+	                               .sources = (char **const *)sources,
+	                               .keys = keys,
+	                               .n = n,
+	                               .dirs = dirs,
+	                               .n_dirs = root->n_dirs,
+	                               .files = files,
+	                               .n_files = root->n_files,
+	                       });
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
@@ -824,68 +1312,101 @@ save_cache(struct drivers_store *s, size_t ri, size_t first, bool changed)
 	return 0;
 }
 
+/* The host paths of an INF and of its folder, in one block (inf_path
+ * owns it). */
+static int
+package_paths(struct drivers_package *p, const char *root_path, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t nr = strlen(root_path), nl = strlen(rel), nj = nr;
+	size_t nd = slash ? (size_t)(slash - rel) : 0;
+	char *b = malloc(nr + 1 + nl + 1 + nr + 1 + nd + 1);
+
+	if (!b)
+		return -ENOMEM;
+	/* joined as util_path_join() does; the root's folder as given */
+	while (nj > 1 && root_path[nj - 1] == '/')
+		nj--;
+	p->inf_path = b;
+	memcpy(b, root_path, nj);
+	b[nj] = '/';
+	memcpy(b + nj + 1, rel, nl + 1);
+	p->package_dir = b + nj + 1 + nl + 1;
+	if (nd > 0) {
+		memcpy(p->package_dir, root_path, nj);
+		p->package_dir[nj] = '/';
+		memcpy(p->package_dir + nj + 1, rel, nd);
+		p->package_dir[nj + 1 + nd] = '\0';
+	} else
+		memcpy(p->package_dir, root_path, nr + 1);
+	return 0;
+}
+
 static int
 add_packages(struct drivers_store *s, size_t ri)
 {
+	struct store_root *root = &s->roots[ri];
 	_cleanup_free_ size_t *todo = NULL;
-	_cleanup_free_ const struct drivers_cache_key **keys = NULL;
-	size_t first = s->n_pkgs, n_todo = 0, n_keys = 0, keys_allocated = 0;
+	_cleanup_free_ const struct store_file **infs = NULL;
+	size_t first = s->n_pkgs, n_todo = 0, n_infs = 0, total;
 	bool changed;
 	int r;
 
-	for (size_t i = 0; i < s->roots[ri].n_files; i++) {
-		struct store_root *root = &s->roots[ri];
-		struct drivers_package *p;
-		struct pkg_priv *x;
-		_cleanup_free_ char *dir = NULL;
+	infs = calloc(MAX(root->n_files, (size_t)1), sizeof(*infs));
+	if (!infs)
+		return -ENOMEM;
+	for (size_t i = 0; i < root->n_files; i++)
+		if (root->files[i].inf)
+			infs[n_infs++] = &root->files[i];
+	total = s->n_pkgs + n_infs;
+	if (total > s->pkgs_allocated) {
+		struct drivers_package *np =
+		        realloc(s->pkgs, total * sizeof(*np));
 
-		if (!is_inf(root->files[i].rel))
-			continue;
-		r = drivers_grow((void **)&keys, &keys_allocated, n_keys,
-		                 sizeof(*keys));
-		if (r < 0)
-			return r;
-		keys[n_keys++] =
-		        root->files[i].have_key ? &root->files[i].key : NULL;
-		r = drivers_grow((void **)&s->pkgs, &s->pkgs_allocated,
-		                 s->n_pkgs, sizeof(struct drivers_package));
-		if (r >= 0)
-			r = drivers_grow((void **)&s->priv, &s->priv_allocated,
-			                 s->n_pkgs, sizeof(struct pkg_priv));
-		if (r < 0)
-			return r;
-		p = &s->pkgs[s->n_pkgs];
-		x = &s->priv[s->n_pkgs];
+		if (!np)
+			return -ENOMEM;
+		s->pkgs = np;
+		s->pkgs_allocated = total;
+	}
+	if (total > s->priv_allocated) {
+		struct pkg_priv *nx = realloc(s->priv, total * sizeof(*nx));
+
+		if (!nx)
+			return -ENOMEM;
+		s->priv = nx;
+		s->priv_allocated = total;
+	}
+	for (size_t i = 0; i < n_infs; i++) {
+		struct drivers_package *p = &s->pkgs[s->n_pkgs];
+
 		*p = (struct drivers_package){0};
-		*x = (struct pkg_priv){.root = ri};
+		s->priv[s->n_pkgs] = (struct pkg_priv){
+		        .root = ri, .file = (size_t)(infs[i] - root->files)};
 		s->n_pkgs++;
-		p->inf_rel = strdup(root->files[i].rel);
-		p->inf_path = util_path_join(root->path, root->files[i].rel);
-		p->store = strdup(root->origin);
-		dir = rel_dir(root->files[i].rel);
-		if (!p->inf_rel || !p->inf_path || !p->store || !dir)
-			return -ENOMEM;
-		p->package_dir = *dir ? util_path_join(root->path, dir)
-		                      : strdup(root->path);
-		if (!p->package_dir)
-			return -ENOMEM;
+		/* the file index and the origin outlive the packages */
+		p->inf_rel = (char *)infs[i]->rel;
+		p->store = root->origin;
+		r = package_paths(p, root->path, infs[i]->rel);
+		if (r < 0)
+			return r;
 	}
 
-	todo = malloc(MAX(s->n_pkgs - first, (size_t)1) * sizeof(size_t));
+	todo = malloc(MAX(n_infs, (size_t)1) * sizeof(size_t));
 	if (!todo)
 		return -ENOMEM;
 	for (size_t k = first; k < s->n_pkgs; k++) {
 		struct drivers_package *p = &s->pkgs[k];
 		struct pkg_priv *x = &s->priv[k];
+		const struct store_file *f = infs[k - first];
 
-		if (s->roots[ri].cache && keys[k - first]) {
-			x->key = *keys[k - first];
-			r = drivers_cache_restore(s->roots[ri].cache,
-			                          p->inf_rel, &x->key, p,
-			                          &x->sources);
+		if (root->cache && f->have_key) {
+			x->key = f->key;
+			r = drivers_cache_restore_at(root->cache, f->entry,
+			                             p->inf_rel, &x->key, p,
+			                             &x->sources);
 			if (r > 0) {
 				x->cached = true;
-				r = package_files(p, x->sources, &s->roots[ri]);
+				r = package_files(p, x, x->sources, root);
 				if (r < 0)
 					return r;
 				continue;
@@ -893,14 +1414,14 @@ add_packages(struct drivers_store *s, size_t ri)
 		}
 		todo[n_todo++] = k;
 	}
-	changed = n_todo > 0 || (s->roots[ri].cache &&
-	                         drivers_cache_n_entries(s->roots[ri].cache) !=
-	                                 s->n_pkgs - first);
-	r = load_packages(s, todo, n_todo, &s->roots[ri]);
+	changed =
+	        n_todo > 0 || root->tree_changed ||
+	        (root->cache && drivers_cache_n_entries(root->cache) != n_infs);
+	r = load_packages(s, todo, n_todo, root);
 	if (r < 0)
 		return r;
 	s->n_parsed += n_todo;
-	return s->roots[ri].cache ? save_cache(s, ri, first, changed) : 0;
+	return root->cache ? save_cache(s, ri, first, changed) : 0;
 }
 
 int
@@ -942,14 +1463,6 @@ drivers_store_add(struct drivers_store *s, const char *path, char **ret_error)
 	if (!root->path)
 		return -ENOMEM;
 
-	fd = open(root->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return drivers_error(ret_error, -errno, path, 0,
-		                     "cannot open: %s", strerror(errno));
-	r = walk(s, root, fd, "", 0, ret_error);
-	if (r < 0)
-		return drivers_error(ret_error, r, path, 0, "cannot scan: %s",
-		                     strerror(-r));
 	if (s->use_cache) {
 		r = drivers_cache_open(path, root->path, S_ISREG(st.st_mode),
 		                       &root->cache);
@@ -959,8 +1472,14 @@ drivers_store_add(struct drivers_store *s, const char *path, char **ret_error)
 			log_debug("No driver catalog cache for %s: %s.", path,
 			          strerror(-r));
 	}
-	if (root->n_files > 0) /* files is NULL for an empty store */
-		qsort(root->files, root->n_files, sizeof(struct store_file),
-		      cmp_files);
+	fd = open(root->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return drivers_error(ret_error, -errno, path, 0,
+		                     "cannot open: %s", strerror(errno));
+	r = walk_root(s, root, fd, s->use_cache && root->cache, ret_error);
+	close(fd);
+	if (r < 0)
+		return drivers_error(ret_error, r, path, 0, "cannot scan: %s",
+		                     strerror(-r));
 	return add_packages(s, ri);
 }

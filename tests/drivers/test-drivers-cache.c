@@ -90,6 +90,7 @@ make_store(const char *name)
 	ASSERT_OK(util_mkdir_p(store));
 	for (int i = 0; i < N_INFS; i++)
 		write_inf(store, i, "");
+	tests_age_tree(store);
 	return store;
 }
 
@@ -249,8 +250,9 @@ TEST(entry_of_changed_size_or_mtime_not_used)
 	a = scan(store, true, NULL);
 	inf = util_path_join(store, "pkg2/drv2.inf");
 	ASSERT_NOT_NULL(inf);
-	/* same bytes, another mtime */
-	bump_mtime(inf, 3600);
+	/* same bytes, another mtime (not a recent one: a key within its
+	 * timestamp tick of the scan is never trusted anyway) */
+	bump_mtime(inf, -TESTS_AGE_S);
 	b = scan(store, true, NULL);
 	ASSERT_EQ(drivers_store_n_parsed(b), 1);
 	/* another size, the mtime the cache now holds put back */
@@ -266,6 +268,154 @@ TEST(entry_of_changed_size_or_mtime_not_used)
 
 		ASSERT_NOT_NULL(strstr(text, "Cache test device 2!"));
 	}
+}
+
+/* A store scanned with the cache until nothing is listed or parsed any
+ * more: the first scan creates the cache file in the root, which changes
+ * the root's mtime (made older here, as if the scan was a while ago), so
+ * the second lists the root again; it rewrites the cache in place, and
+ * the root keeps its key. */
+static char *
+make_cached_store(const char *name)
+{
+	char *store = make_store(name);
+
+	for (int i = 0; i < 3; i++) {
+		_cleanup_(drivers_store_freep) struct drivers_store *s =
+		        scan(store, true, NULL);
+
+		ASSERT_EQ(drivers_store_n_packages(s), N_INFS);
+		ASSERT_EQ(drivers_store_n_listed(s), i == 0   ? N_INFS + 1
+		                                     : i == 1 ? 1
+		                                              : 0);
+		ASSERT_EQ(drivers_store_n_parsed(s), i == 0 ? N_INFS : 0);
+		if (i == 0)
+			bump_mtime(store, -TESTS_AGE_S);
+	}
+	return store;
+}
+
+static void
+get_mtime(const char *path, struct timespec ts[2])
+{
+	struct stat st;
+
+	ASSERT_TRUE(stat(path, &st) == 0);
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+}
+
+static void
+set_mtime(const char *path, const struct timespec ts[2])
+{
+	ASSERT_TRUE(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+/* The cached scan of store against one without the cache. */
+static void
+assert_same_as_uncached(struct drivers_store *s, const char *store)
+{
+	_cleanup_(drivers_store_freep) struct drivers_store *none =
+	        scan(store, false, NULL);
+
+	assert_same_catalog(none, s);
+}
+
+TEST(unchanged_directories_not_listed_again)
+{
+	_cleanup_free_ char *store = make_cached_store("listed");
+	_cleanup_(drivers_store_freep) struct drivers_store *s =
+	        scan(store, true, NULL);
+
+	ASSERT_EQ(drivers_store_n_listed(s), 0);
+	ASSERT_EQ(drivers_store_n_parsed(s), 0);
+	assert_same_as_uncached(s, store);
+}
+
+TEST(new_file_in_a_directory_of_unchanged_mtime)
+{
+	_cleanup_free_ char *store = make_cached_store("newfile"), *dir = NULL,
+	                    *inf = NULL, *text = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
+	struct timespec ts[2];
+
+	dir = util_path_join(store, "pkg2");
+	inf = util_path_join(store, "pkg2/extra.inf");
+	ASSERT_TRUE(dir && inf);
+	get_mtime(dir, ts);
+	ASSERT_OK(util_asprintf(&text, inf_fmt, 7, 77, 77, 77, 77, 77, 77, 77,
+	                        77, 77, ""));
+	write_text(inf, text);
+	set_mtime(dir, ts); /* its ctime changed all the same */
+	s = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_packages(s), N_INFS + 1);
+	ASSERT_EQ(drivers_store_n_listed(s), 1);
+	ASSERT_EQ(drivers_store_n_parsed(s), 1);
+	assert_same_as_uncached(s, store);
+}
+
+TEST(inf_rewritten_in_place_in_an_unchanged_directory)
+{
+	_cleanup_free_ char *store = make_cached_store("inplace"), *inf = NULL,
+	                    *text = NULL, *out = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
+	struct timespec ts[2];
+	size_t len;
+	char *d;
+
+	inf = util_path_join(store, "pkg3/drv3.inf");
+	ASSERT_NOT_NULL(inf);
+	get_mtime(inf, ts);
+	ASSERT_OK(util_read_file(inf, 1 << 20, &text, &len));
+	d = strstr(text, "Cache test device 3");
+	ASSERT_NOT_NULL(d);
+	memcpy(d, "Cache TEST", 10); /* same size */
+	write_text(inf, text);
+	set_mtime(inf, ts); /* same size and mtime: the ctime tells */
+	s = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_listed(s), 0);
+	ASSERT_EQ(drivers_store_n_parsed(s), 1);
+	out = catalog_text(s);
+	ASSERT_NOT_NULL(strstr(out, "Cache TEST device 3"));
+	assert_same_as_uncached(s, store);
+}
+
+TEST(removed_inf_and_directory_gone_from_the_catalog)
+{
+	_cleanup_free_ char *store = make_cached_store("removed"), *inf = NULL,
+	                    *dir = NULL, *out = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
+
+	inf = util_path_join(store, "pkg4/drv4.inf");
+	dir = util_path_join(store, "pkg5");
+	ASSERT_TRUE(inf && dir);
+	ASSERT_TRUE(unlink(inf) == 0);
+	ASSERT_OK(util_rm_rf(dir));
+	s = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_packages(s), N_INFS - 2);
+	ASSERT_EQ(drivers_store_n_parsed(s), 0);
+	ASSERT_EQ(drivers_store_n_listed(s), 2); /* the root and pkg4 */
+	out = catalog_text(s);
+	ASSERT_NULL(strstr(out, "drv4.inf"));
+	ASSERT_NULL(strstr(out, "drv5.inf"));
+	assert_same_as_uncached(s, store);
+}
+
+TEST(new_source_file_seen_in_a_cached_package)
+{
+	_cleanup_free_ char *store = make_cached_store("newsys"), *sys = NULL,
+	                    *out = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
+
+	sys = util_path_join(store, "pkg1/drv1.sys");
+	ASSERT_NOT_NULL(sys);
+	ASSERT_TRUE(unlink(sys) == 0);
+	s = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(s), 0);
+	ASSERT_EQ(drivers_store_n_listed(s), 1);
+	out = catalog_text(s);
+	ASSERT_NOT_NULL(strstr(out, "/ drv1.sys /")); /* missing now */
+	assert_same_as_uncached(s, store);
 }
 
 static void
@@ -523,7 +673,8 @@ TEST(scan_reports_progress)
 }
 
 /* Offset of the body of a cache file (after magic, format, version,
- * identity, count, body length, checksum). */
+ * identity, the counts of entries, directories and files, body length,
+ * checksum). */
 static size_t
 body_offset(const uint8_t *b, size_t len)
 {
@@ -533,7 +684,7 @@ body_offset(const uint8_t *b, size_t len)
 		ASSERT_TRUE(o + 4 <= len);
 		o += 4 + util_le32(b + o) + 1;
 	}
-	return o + 4 + 16;
+	return o + 12 + 16;
 }
 
 /* Every byte of the body changed in turn, with the checksum made right

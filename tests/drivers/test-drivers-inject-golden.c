@@ -32,9 +32,11 @@ inject_from_store(const struct fx_profile *pr, const struct fx_driver *dr,
 	struct drivers_injection inj;
 	int r;
 
-	if (pass < 2)
-		stage(dr, pr->arch);
 	ASSERT_OK(util_asprintf(&dir, "%s/%s", pr->arch, dr->store));
+	if (pass < 2) {
+		stage(dr, pr->arch);
+		tests_age_tree(dir); /* else too recent for the cache */
+	}
 	ASSERT_OK(drivers_store_new(&s));
 	drivers_store_set_cache(s, pass > 0);
 	r = drivers_store_add(s, dir, &err);
