@@ -25,12 +25,15 @@
  * is checked when the file is loaded.  It only ever feeds the catalog:
  * selection parses the chosen INF again.
  *
- * The file is read with one read and used in place: strings, restored
+ * The file is read with one read and used in place: every string is in
+ * one string table at the end, once however often it is used (a store
+ * repeats its providers, classes, sections and paths), and an offset
+ * there elsewhere, so that a string costs one bounds check; restored
  * packages and the tree point into it (kept while the store lives); the
- * packages' pointer arrays come from one block sized when the file was
- * checked, so a warm scan of 20,000 INFs does not allocate per string.
+ * packages' pointer arrays come from one block sized by the header, so a
+ * warm scan of 20,000 INFs does not allocate per string.  A package that
+ * does not decode is parsed from its INF instead.
  */
-#include <assert.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -38,10 +41,10 @@
 #include "drivers-internal.h"
 
 #define CACHE_MAGIC "IMGFIXDC"
-#define CACHE_FORMAT 2u
+#define CACHE_FORMAT 3u
 #define CACHE_FILE ".imgfix-catalog"
 #define CACHE_HEADER_MAX 8192
-#define CACHE_NULL UINT32_MAX /* length of a NULL string or list */
+#define CACHE_NULL UINT32_MAX /* a NULL string or list */
 #define CACHE_UNTRUSTED 1u    /* flags of an entry or a directory */
 #define CACHE_INF 1u          /* flags of a file */
 /* How long after its mtime a file or directory can change without its
@@ -53,10 +56,13 @@
 /* ---- writing --------------------------------------------------------------
  */
 
+struct strtab;
+
 struct wbuf {
 	uint8_t *p;
 	size_t n, a;
 	bool oom;
+	struct strtab *tab; /* strings go there; NULL: inline (header) */
 };
 
 static void
@@ -95,11 +101,89 @@ w_u64(struct wbuf *w, uint64_t v)
 	w_u32(w, (uint32_t)(v >> 32));
 }
 
+/* The string table of a file being written: every distinct string once,
+ * NUL-terminated; a string is its offset there.  An open-addressing hash
+ * of the offsets finds the strings already in. */
+struct strtab {
+	struct wbuf data;
+	uint32_t *slots; /* offset + 1; 0: empty */
+	size_t n_slots, used;
+	uint64_t n_ptrs, n_models; /* what restoring the entries takes */
+};
+
+static uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 0xCBF29CE484222325ull; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001B3ull;
+	return h;
+}
+
+static void
+strtab_done(struct strtab *t)
+{
+	free(t->data.p);
+	free(t->slots);
+}
+
+/* Offset of s in the table, added when new; CACHE_NULL when out of
+ * memory or past 4 GiB (t->data.oom). */
+static uint32_t
+strtab_intern(struct strtab *t, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (t->used * 2 >= t->n_slots) {
+		size_t ns = MAX(t->n_slots * 2, (size_t)4096);
+		uint32_t *slots = calloc(ns, sizeof(uint32_t));
+
+		if (!slots) {
+			t->data.oom = true;
+			return CACHE_NULL;
+		}
+		for (size_t k = 0; k < t->n_slots; k++) {
+			if (!t->slots[k])
+				continue;
+			i = str_hash((const char *)t->data.p + t->slots[k] -
+			             1) &
+			    (ns - 1);
+			while (slots[i])
+				i = (i + 1) & (ns - 1);
+			slots[i] = t->slots[k];
+		}
+		free(t->slots);
+		t->slots = slots;
+		t->n_slots = ns;
+	}
+	for (i = str_hash(s) & (t->n_slots - 1); t->slots[i];
+	     i = (i + 1) & (t->n_slots - 1))
+		if (streq((const char *)t->data.p + t->slots[i] - 1, s))
+			return t->slots[i] - 1;
+	if (t->data.n + n + 1 >= CACHE_NULL)
+		t->data.oom = true;
+	if (t->data.oom)
+		return CACHE_NULL;
+	t->slots[i] = (uint32_t)t->data.n + 1;
+	t->used++;
+	w_bytes(&t->data, s, n + 1);
+	return t->slots[i] - 1;
+}
+
 static void
 w_str(struct wbuf *w, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
+	if (w->tab) {
+		uint32_t off = s ? strtab_intern(w->tab, s) : CACHE_NULL;
+
+		if (s && off == CACHE_NULL)
+			w->oom = true;
+		w_u32(w, off);
+		return;
+	}
 	if (!s || n >= CACHE_NULL) {
 		w_u32(w, CACHE_NULL);
 		return;
@@ -114,6 +198,8 @@ w_strv(struct wbuf *w, char *const *l)
 	size_t n = util_strv_length((char **)l);
 
 	w_u32(w, l ? (uint32_t)n : CACHE_NULL);
+	if (l && w->tab)
+		w->tab->n_ptrs += n + 1;
 	for (size_t i = 0; i < n; i++)
 		w_str(w, l[i]);
 }
@@ -124,6 +210,8 @@ w_strv(struct wbuf *w, char *const *l)
 struct rbuf {
 	const uint8_t *p, *end;
 	bool bad;
+	const char *tab; /* the string table; NULL: strings inline */
+	size_t tab_len;
 };
 
 static uint32_t
@@ -149,7 +237,9 @@ r_u64(struct rbuf *r)
 	return lo | (uint64_t)r_u32(r) << 32;
 }
 
-/* A string inside the buffer (NUL-terminated there), NULL for a NULL. */
+/* A string inside the buffer (NUL-terminated there), NULL for a NULL:
+ * in the table, an offset (the table ends with a NUL: checked once, so
+ * any offset inside is a terminated string), else inline. */
 static const char *
 r_str(struct rbuf *r)
 {
@@ -158,6 +248,13 @@ r_str(struct rbuf *r)
 
 	if (r->bad || n == CACHE_NULL)
 		return NULL;
+	if (r->tab) {
+		if (n >= r->tab_len) {
+			r->bad = true;
+			return NULL;
+		}
+		return r->tab + n;
+	}
 	/* bounded and terminated: an early NUL only makes it shorter */
 	if ((size_t)(r->end - r->p) <= n || r->p[n] != '\0') {
 		r->bad = true;
@@ -190,6 +287,8 @@ struct drivers_cache {
 	size_t n_ptrs, used_ptrs;
 	struct drivers_model *models;
 	size_t n_models, used_models;
+	const char *tab; /* the string table, in buf */
+	size_t tab_len;
 	struct drivers_cache_tree tree; /* n_dirs 0: none */
 	struct drivers_cache_dir *dirs;
 	struct drivers_cache_file *files;
@@ -234,6 +333,8 @@ csum_block(struct csum *c, const uint8_t *p)
 static void
 csum_add(struct csum *c, const uint8_t *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (c->n_pending > 0) {
 		size_t k = MIN(n, CSUM_BLOCK - c->n_pending);
 
@@ -317,53 +418,6 @@ r_key(struct rbuf *r, struct drivers_cache_key *k, bool with_size)
 	k->ino = r_u64(r);
 	k->untrusted = (r_u32(r) & CACHE_UNTRUSTED) != 0;
 }
-/* Walks one package's data, counting the pointers and models a restore
- * takes; r->bad when it does not decode. */
-static void
-skim_package(struct rbuf *r, size_t *ptrs, size_t *models)
-{
-	uint32_t n;
-
-	for (int i = 0; i < 7; i++) /* error, class ... catalog_file */
-		(void)r_str(r);
-	for (int l = 0; l < 8 && !r->bad; l++) { /* archs ... sources */
-		n = r_u32(r);
-		if (n == CACHE_NULL)
-			continue;
-		if (n > DRIVERS_MAX_ITEMS * 4u) {
-			r->bad = true;
-			return;
-		}
-		*ptrs += n + 1;
-		for (uint32_t i = 0; i < n && !r->bad; i++)
-			(void)r_str(r);
-	}
-	n = r_u32(r);
-	if (r->bad || n > DRIVERS_MAX_ITEMS) {
-		r->bad = true;
-		return;
-	}
-	*models += n;
-	for (uint32_t d = 0; d < n && !r->bad; d++) {
-		uint32_t ni;
-
-		for (int i = 0; i < 6; i++) /* 5 strings and the arch */
-			(void)r_str(r);
-		for (int i = 0; i < 8; i++)
-			(void)r_u32(r);
-		ni = r_u32(r);
-		if (ni == CACHE_NULL)
-			continue;
-		if (ni > DRIVERS_MAX_FIELDS) {
-			r->bad = true;
-			return;
-		}
-		*ptrs += ni + 1;
-		for (uint32_t i = 0; i < ni && !r->bad; i++)
-			(void)r_str(r);
-	}
-}
-
 /* The parent part of rel matches dir ("" for the root) and the rest is
  * one non-empty component: its position, else NULL. */
 static const char *
@@ -483,15 +537,17 @@ check_tree(struct drivers_cache *c, struct rbuf *r, uint32_t n_dirs,
 	return 0;
 }
 
-/* Checks the whole file; 0 and the index, or a reason in *why. */
+/* Checks the whole file but the packages (each is checked when restored:
+ * a bad one is parsed from its INF instead); 0 and the index, or a reason
+ * in *why. */
 static int
 check_file(struct drivers_cache *c, const char **why)
 {
-	struct rbuf r = {.p = c->buf, .end = c->buf + c->len};
+	struct rbuf r = {.p = c->buf, .end = c->buf + c->len}, er, tr;
 	const char *version, *identity;
-	uint32_t format, n, n_dirs, n_files;
-	uint64_t plen, sum;
-	size_t ptrs = 0, models = 0;
+	uint32_t format, n, n_dirs, n_files, n_ptrs, n_models;
+	uint64_t elen, tlen, plen, sum, slen;
+	int k;
 
 	if (c->len < 8 || memcmp(c->buf, CACHE_MAGIC, 8) != 0) {
 		*why = "not a catalog cache";
@@ -504,6 +560,10 @@ check_file(struct drivers_cache *c, const char **why)
 	n = r_u32(&r);
 	n_dirs = r_u32(&r);
 	n_files = r_u32(&r);
+	n_ptrs = r_u32(&r);
+	n_models = r_u32(&r);
+	elen = r_u64(&r);
+	tlen = r_u64(&r);
 	plen = r_u64(&r);
 	sum = r_u64(&r);
 	if (r.bad) {
@@ -527,7 +587,24 @@ check_file(struct drivers_cache *c, const char **why)
 		*why = "checksum mismatch";
 		return -EBADMSG;
 	}
-	if (n > DRIVERS_MAX_STORE_FILES) {
+	/* entries | tree | string table, which ends with a NUL */
+	if (elen > plen || tlen > plen - elen) {
+		*why = "bad section lengths";
+		return -EBADMSG;
+	}
+	slen = plen - elen - tlen;
+	er = (struct rbuf){.p = r.p, .end = r.p + elen};
+	tr = (struct rbuf){.p = er.end, .end = er.end + tlen};
+	if (slen > 0 && tr.end[slen - 1] != '\0') {
+		*why = "bad string table";
+		return -EBADMSG;
+	}
+	er.tab = tr.tab = (const char *)tr.end;
+	er.tab_len = tr.tab_len = (size_t)slen;
+	/* what restores take, bounded by the file: a pointer is a 4-byte
+	 * reference or ends a list, a model takes over 48 bytes */
+	if (n > DRIVERS_MAX_STORE_FILES || n_ptrs > plen / 2 ||
+	    n_models > plen / 48) {
 		*why = "too many entries";
 		return -EBADMSG;
 	}
@@ -536,21 +613,21 @@ check_file(struct drivers_cache *c, const char **why)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		struct cache_entry *e = &c->entries[i];
-		uint32_t elen = r_u32(&r);
-		struct rbuf er;
+		uint32_t len = r_u32(&er);
+		struct rbuf one;
 
-		if (r.bad || elen > (size_t)(r.end - r.p)) {
+		if (er.bad || len > (size_t)(er.end - er.p)) {
 			*why = "bad entry length";
 			return -EBADMSG;
 		}
-		er = (struct rbuf){.p = r.p, .end = r.p + elen};
-		r.p += elen;
-		e->rel = r_str(&er);
-		r_key(&er, &e->key, true);
-		e->data = er.p;
-		e->end = er.end;
-		skim_package(&er, &ptrs, &models);
-		if (er.bad || !e->rel || er.p != er.end) {
+		one = er;
+		one.end = er.p + len;
+		er.p += len;
+		e->rel = r_str(&one);
+		r_key(&one, &e->key, true);
+		e->data = one.p;
+		e->end = one.end;
+		if (one.bad || !e->rel) {
 			*why = "bad entry";
 			return -EBADMSG;
 		}
@@ -560,23 +637,28 @@ check_file(struct drivers_cache *c, const char **why)
 			return -EBADMSG;
 		}
 	}
-	c->n_entries = n;
-	if (n_dirs > 0) {
-		int k = check_tree(c, &r, n_dirs, n_files, why);
-
-		if (k < 0)
-			return k;
-	} else if (r.p != r.end) {
+	if (er.p != er.end) {
 		*why = "trailing bytes";
 		return -EBADMSG;
 	}
-	c->ptrs = malloc(MAX(ptrs, (size_t)1) * sizeof(char *));
-	c->models =
-	        calloc(MAX(models, (size_t)1), sizeof(struct drivers_model));
+	c->n_entries = n;
+	c->tab = er.tab;
+	c->tab_len = er.tab_len;
+	if (n_dirs > 0) {
+		k = check_tree(c, &tr, n_dirs, n_files, why);
+		if (k < 0)
+			return k;
+	} else if (tr.p != tr.end) {
+		*why = "trailing bytes";
+		return -EBADMSG;
+	}
+	/* not initialized: only what restores use is touched */
+	c->ptrs = malloc(MAX(n_ptrs, 1u) * sizeof(char *));
+	c->models = malloc(MAX(n_models, 1u) * sizeof(struct drivers_model));
 	if (!c->ptrs || !c->models)
 		return -ENOMEM;
-	c->n_ptrs = ptrs;
-	c->n_models = models;
+	c->n_ptrs = n_ptrs;
+	c->n_models = n_models;
 	return 0;
 }
 
@@ -760,12 +842,17 @@ take_strv(struct drivers_cache *c, struct rbuf *r)
 	uint32_t n = r_u32(r);
 	char **v;
 
-	if (n == CACHE_NULL || r->bad || c->used_ptrs + n + 1 > c->n_ptrs)
+	if (n == CACHE_NULL || r->bad)
 		return NULL;
+	if (c->used_ptrs + n + 1 > c->n_ptrs) {
+		r->bad = true;
+		return NULL;
+	}
 	v = c->ptrs + c->used_ptrs;
 	c->used_ptrs += n + 1;
 	for (uint32_t i = 0; i < n; i++)
-		v[i] = (char *)r_str(r);
+		if (!(v[i] = (char *)r_str(r)))
+			r->bad = true;
 	v[n] = NULL;
 	return v;
 }
@@ -838,10 +925,15 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 	struct rbuf r;
 	const char *arch;
 	uint32_t n;
+	struct drivers_package before = *p;
+	size_t used_ptrs = c->used_ptrs, used_models = c->used_models;
 
 	if (!key_matches(c, &e->key, key))
 		return 0;
-	r = (struct rbuf){.p = e->data, .end = e->end};
+	r = (struct rbuf){.p = e->data,
+	                  .end = e->end,
+	                  .tab = c->tab,
+	                  .tab_len = c->tab_len};
 	p->error = (char *)r_str(&r);
 	p->class_name = (char *)r_str(&r);
 	p->class_guid = (char *)r_str(&r);
@@ -858,14 +950,19 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 	p->fallback_ids = take_strv(c, &r);
 	*ret_sources = take_strv(c, &r);
 	n = r_u32(&r);
-	if (!r.bad && n > 0 && c->used_models + n <= c->n_models) {
-		p->devices = c->models + c->used_models;
-		c->used_models += n;
-		p->n_devices = n;
+	if (!r.bad && n > 0) {
+		if (c->used_models + n > c->n_models)
+			r.bad = true;
+		else {
+			p->devices = c->models + c->used_models;
+			c->used_models += n;
+			p->n_devices = n;
+		}
 	}
 	for (uint32_t d = 0; d < p->n_devices && !r.bad; d++) {
 		struct drivers_model *m = &p->devices[d];
 
+		*m = (struct drivers_model){0};
 		m->manufacturer = (char *)r_str(&r);
 		m->models_section = (char *)r_str(&r);
 		m->decoration = (char *)r_str(&r);
@@ -884,8 +981,14 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 		(void)r_u32(&r); /* reserved */
 		m->ids = take_strv(c, &r);
 	}
-	/* checked when loaded: a failure here is a bug, not bad input */
-	assert(!r.bad);
+	if (r.bad || r.p != r.end) {
+		/* a bad entry: the INF is parsed instead */
+		*p = before;
+		*ret_sources = NULL;
+		c->used_ptrs = used_ptrs;
+		c->used_models = used_models;
+		return 0;
+	}
 	return 1;
 }
 
@@ -908,6 +1011,8 @@ w_package(struct wbuf *w, const struct drivers_package *p, char **sources)
 	w_strv(w, p->fallback_ids);
 	w_strv(w, sources);
 	w_u32(w, (uint32_t)p->n_devices);
+	if (w->tab)
+		w->tab->n_models += p->n_devices;
 	for (size_t d = 0; d < p->n_devices; d++) {
 		const struct drivers_model *m = &p->devices[d];
 
@@ -1097,9 +1202,10 @@ write_to(struct drivers_cache *c, const char *path,
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_free_ struct ordered *order = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
-	struct wbuf head = {0}, e = {0}, tree = {0};
+	struct strtab tab = {0};
+	struct wbuf head = {0}, e = {.tab = &tab}, tree = {.tab = &tab};
 	struct csum sum;
-	uint64_t body = 0;
+	uint64_t elen = 0;
 	uint32_t n_dirs = 0;
 	size_t sizes, n = in->n;
 	int fd, r = 0;
@@ -1114,27 +1220,19 @@ write_to(struct drivers_cache *c, const char *path,
 	for (size_t i = 1; i < n; i++)
 		if (streq(order[i - 1].p->inf_rel, order[i].p->inf_rel))
 			return -EINVAL;
-	if (!c->iso) {
+	if (!c->iso)
 		r = w_tree(&tree, in, order, &n_dirs);
-		if (r < 0) {
-			free(tree.p);
-			return r;
+	if (n_dirs == 0)
+		tree.n = 0; /* none, or one that did not hold together */
+	fd = r < 0 ? r : open_out(c, path, &tmp);
+	if (fd >= 0) {
+		f = fdopen(fd, "w");
+		if (!f) {
+			r = -errno;
+			close(fd);
 		}
-	}
-	fd = open_out(c, path, &tmp);
-	if (fd < 0) {
-		free(tree.p);
-		return fd;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		free(tree.p);
-		if (tmp)
-			(void)unlink(tmp);
-		return r;
-	}
+	} else
+		r = fd;
 	csum_init(&sum);
 	w_bytes(&head, CACHE_MAGIC, 8);
 	w_u32(&head, CACHE_FORMAT);
@@ -1144,9 +1242,10 @@ write_to(struct drivers_cache *c, const char *path,
 	w_u32(&head, n_dirs);
 	w_u32(&head, n_dirs > 0 ? (uint32_t)in->n_files : 0);
 	sizes = head.n;
-	w_u64(&head, 0); /* body length, filled in last */
-	w_u64(&head, 0); /* checksum */
-	if (head.oom || fwrite(head.p, 1, head.n, f) != head.n)
+	/* pointers, models, entries and tree lengths, body length,
+	 * checksum: filled in last */
+	w_bytes(&head, (const uint8_t[40]){0}, 40);
+	if (r >= 0 && (head.oom || fwrite(head.p, 1, head.n, f) != head.n))
 		r = head.oom ? -ENOMEM : -EIO;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		size_t k = order[i].k;
@@ -1164,31 +1263,42 @@ write_to(struct drivers_cache *c, const char *path,
 		}
 		util_put_le32(e.p, (uint32_t)(e.n - 4));
 		csum_add(&sum, e.p, e.n);
-		body += e.n;
+		elen += e.n;
 		if (fwrite(e.p, 1, e.n, f) != e.n)
 			r = -EIO;
 	}
-	free(e.p);
-	if (r >= 0 && n_dirs > 0) {
+	if (r >= 0 && (tab.data.oom || tab.n_ptrs >= UINT32_MAX ||
+	               tab.n_models >= UINT32_MAX))
+		r = -ENOMEM;
+	if (r >= 0) {
 		csum_add(&sum, tree.p, tree.n);
-		body += tree.n;
-		if (fwrite(tree.p, 1, tree.n, f) != tree.n)
+		csum_add(&sum, tab.data.p, tab.data.n);
+		if ((tree.n > 0 && fwrite(tree.p, 1, tree.n, f) != tree.n) ||
+		    (tab.data.n > 0 &&
+		     fwrite(tab.data.p, 1, tab.data.n, f) != tab.data.n))
 			r = -EIO;
 	}
-	free(tree.p);
 	if (r >= 0) {
-		uint64_t cs = csum_end(&sum, body);
+		uint64_t body = elen + tree.n + tab.data.n;
+		uint8_t *h = head.p + sizes;
 
-		util_put_le64(head.p + sizes, body);
-		util_put_le64(head.p + sizes + 8, cs);
+		util_put_le32(h, (uint32_t)tab.n_ptrs);
+		util_put_le32(h + 4, (uint32_t)tab.n_models);
+		util_put_le64(h + 8, elen);
+		util_put_le64(h + 16, tree.n);
+		util_put_le64(h + 24, body);
+		util_put_le64(h + 32, csum_end(&sum, body));
 		if (fflush(f) != 0 ||
 		    ftruncate(fileno(f), (off_t)(head.n + body)) < 0 ||
 		    fseek(f, (long)sizes, SEEK_SET) < 0 ||
-		    fwrite(head.p + sizes, 1, 16, f) != 16 || fflush(f) != 0 ||
+		    fwrite(h, 1, 40, f) != 40 || fflush(f) != 0 ||
 		    fsync(fileno(f)) < 0)
 			r = -errno ? -errno : -EIO;
 	}
+	free(e.p);
+	free(tree.p);
 	free(head.p);
+	strtab_done(&tab);
 	if (r >= 0 && fclose(TAKE_PTR(f)) != 0)
 		r = -errno;
 	if (r >= 0 && tmp && rename(tmp, path) < 0)

@@ -673,8 +673,8 @@ TEST(scan_reports_progress)
 }
 
 /* Offset of the body of a cache file (after magic, format, version,
- * identity, the counts of entries, directories and files, body length,
- * checksum). */
+ * identity, the counts of entries, directories, files, pointers and
+ * models, the lengths of the entries, the tree and the body, checksum). */
 static size_t
 body_offset(const uint8_t *b, size_t len)
 {
@@ -684,7 +684,7 @@ body_offset(const uint8_t *b, size_t len)
 		ASSERT_TRUE(o + 4 <= len);
 		o += 4 + util_le32(b + o) + 1;
 	}
-	return o + 12 + 16;
+	return o + 20 + 40;
 }
 
 /* Every byte of the body changed in turn, with the checksum made right
