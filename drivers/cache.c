@@ -841,15 +841,17 @@ take_strv(struct drivers_cache *c, struct rbuf *r)
 {
 	uint32_t n = r_u32(r);
 	char **v;
+	size_t at;
 
 	if (n == CACHE_NULL || r->bad)
 		return NULL;
-	if (c->used_ptrs + n + 1 > c->n_ptrs) {
+	/* restores run on several threads */
+	at = __atomic_fetch_add(&c->used_ptrs, (size_t)n + 1, __ATOMIC_RELAXED);
+	if (at + n + 1 > c->n_ptrs) {
 		r->bad = true;
 		return NULL;
 	}
-	v = c->ptrs + c->used_ptrs;
-	c->used_ptrs += n + 1;
+	v = c->ptrs + at;
 	for (uint32_t i = 0; i < n; i++)
 		if (!(v[i] = (char *)r_str(r)))
 			r->bad = true;
@@ -926,7 +928,7 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 	const char *arch;
 	uint32_t n;
 	struct drivers_package before = *p;
-	size_t used_ptrs = c->used_ptrs, used_models = c->used_models;
+	size_t at;
 
 	if (!key_matches(c, &e->key, key))
 		return 0;
@@ -951,11 +953,12 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 	*ret_sources = take_strv(c, &r);
 	n = r_u32(&r);
 	if (!r.bad && n > 0) {
-		if (c->used_models + n > c->n_models)
+		at = __atomic_fetch_add(&c->used_models, (size_t)n,
+		                        __ATOMIC_RELAXED);
+		if (at + n > c->n_models)
 			r.bad = true;
 		else {
-			p->devices = c->models + c->used_models;
-			c->used_models += n;
+			p->devices = c->models + at;
 			p->n_devices = n;
 		}
 	}
@@ -982,11 +985,10 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 		m->ids = take_strv(c, &r);
 	}
 	if (r.bad || r.p != r.end) {
-		/* a bad entry: the INF is parsed instead */
+		/* a bad entry: the INF is parsed instead (what it took of
+		 * the blocks stays unused) */
 		*p = before;
 		*ret_sources = NULL;
-		c->used_ptrs = used_ptrs;
-		c->used_models = used_models;
 		return 0;
 	}
 	return 1;

@@ -150,7 +150,8 @@ bool drivers_cache_is_own_file(const char *rel);
  * Fills p (all but the paths, files_present, files_missing and
  * catalog_present) from the entry of rel when its key matches: returns 1
  * and the SourceDisksFiles paths in *ret_sources.  Everything restored
- * points into the cache, which must outlive p.  0 when not cached.
+ * points into the cache, which must outlive p.  0 when not cached (or
+ * the entry does not decode).  Restores may run on several threads.
  */
 int drivers_cache_restore(struct drivers_cache *c, const char *rel,
                           const struct drivers_cache_key *key,

@@ -25,6 +25,7 @@ struct store_file {
 	const char *lower; /* lower-case, the sort key */
 	bool owned;        /* rel and lower are ours, not the cache's */
 	bool have_key;
+	bool stat_pending; /* an INF from the cache: its key is taken later */
 	bool inf;
 	uint32_t entry;               /* its cache entry, a hint */
 	struct drivers_cache_key key; /* an INF's, when caching */
@@ -46,6 +47,7 @@ struct store_root {
 	size_t n_dirs, dirs_allocated;
 	struct drivers_cache *cache; /* NULL: not cached */
 	bool tree_changed;           /* the walk did not find the cached tree */
+	int64_t scan_ns;             /* wall clock when the scan started */
 };
 
 /* What the store knows of a package besides struct drivers_package. */
@@ -378,8 +380,8 @@ struct walk {
 	bool dirs;   /* ... and the directories (not in an ISO) */
 	int64_t now; /* wall clock at the start: what is racy */
 	const struct drivers_cache_tree *t; /* NULL: list everything */
-	struct drivers_cache_key *dir_keys, *file_keys; /* pre-stat of t */
-	bool *dir_ok, *file_ok;
+	struct drivers_cache_key *dir_keys; /* pre-stat of t's dirs */
+	bool *dir_ok;
 	size_t reused;  /* directories of t taken unchanged */
 	bool different; /* something is not as in t */
 	char **ret_error;
@@ -545,16 +547,7 @@ reuse_dir(struct walk *w, uint32_t idx, unsigned depth, bool *ret_missed)
 		                       .inf = cf->inf,
 		                       .entry = cf->entry};
 
-		if (cf->inf) {
-			if (!w->file_ok[fi]) { /* gone since the listing */
-				w->different = true;
-				continue;
-			}
-			f.key = w->file_keys[fi];
-			f.key.untrusted =
-			        drivers_cache_racy(f.key.mtime_ns, w->now);
-			f.have_key = true;
-		}
+		f.stat_pending = cf->inf;
 		r = add_file(w, &f);
 		if (r < 0)
 			return r;
@@ -638,94 +631,82 @@ visit(struct walk *w, const char *rel, int64_t idx, unsigned depth,
 	return record_dir(w, rel, true, &key);
 }
 
-/* ---- pre-stat of a cached tree ----------------------------------------- */
+/* ---- work over threads -------------------------------------------------- */
 
-/* Fewer stats than this: not worth a thread. */
-#define STORE_STATS_PER_THREAD 2048
-#define STORE_MAX_STAT_THREADS 4
+/* Fewer items than this per thread: not worth a thread. */
+#define STORE_ITEMS_PER_THREAD 1024
+#define STORE_MAX_FAST_THREADS 4
 
-struct stat_job {
-	struct walk *w;
-	const uint32_t *infs; /* t's files that are INFs */
-	size_t n_infs, first, stride;
+struct stripe {
+	void (*fn)(void *ctx, size_t i);
+	void *ctx;
+	size_t n, first, stride;
 };
 
 static void *
-stat_worker(void *arg)
+stripe_run(void *arg)
 {
-	struct stat_job *j = arg;
-	struct walk *w = j->w;
-	size_t n_dirs = w->t->n_dirs;
-	struct stat st;
+	struct stripe *j = arg;
 
-	for (size_t i = j->first; i < n_dirs + j->n_infs; i += j->stride) {
-		if (i < n_dirs) {
-			const char *rel = w->t->dirs[i].rel;
-
-			w->dir_ok[i] = fstatat(w->rootfd, *rel ? rel : ".", &st,
-			                       AT_SYMLINK_NOFOLLOW) == 0 &&
-			               S_ISDIR(st.st_mode);
-			if (w->dir_ok[i]) {
-				stat_key(&st, &w->dir_keys[i]);
-				w->dir_keys[i].size = 0;
-			}
-		} else {
-			uint32_t fi = j->infs[i - n_dirs];
-
-			w->file_ok[fi] =
-			        fstatat(w->rootfd, w->t->files[fi].rel, &st,
-			                AT_SYMLINK_NOFOLLOW) == 0 &&
-			        S_ISREG(st.st_mode);
-			if (w->file_ok[fi])
-				stat_key(&st, &w->file_keys[fi]);
-		}
-	}
+	for (size_t i = j->first; i < j->n; i += j->stride)
+		j->fn(j->ctx, i);
 	return NULL;
 }
 
-/* Stats every directory and INF of the cached tree, on one thread per CPU
- * (a stat is mostly path lookup in the kernel's caches: it scales). */
-static int
-prestat(struct walk *w)
+/* fn(ctx, i) for i < n, spread over one thread per CPU (at most
+ * STORE_MAX_FAST_THREADS): for independent short jobs, mostly system calls
+ * that scale (a stat is path lookup in the kernel's caches). */
+static void
+run_striped(size_t n, void (*fn)(void *ctx, size_t i), void *ctx)
 {
-	const struct drivers_cache_tree *t = w->t;
-	_cleanup_free_ uint32_t *infs = NULL;
-	struct stat_job jobs[STORE_MAX_STAT_THREADS];
-	pthread_t tids[STORE_MAX_STAT_THREADS];
+	struct stripe jobs[STORE_MAX_FAST_THREADS];
+	pthread_t tids[STORE_MAX_FAST_THREADS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n_infs = 0, nt, started = 0;
+	size_t nt = cpus > 0 ? (size_t)cpus : 1, started = 0;
 
-	w->dir_keys = calloc(t->n_dirs, sizeof(*w->dir_keys));
-	w->dir_ok = calloc(t->n_dirs, sizeof(*w->dir_ok));
-	w->file_keys =
-	        calloc(MAX(t->n_files, (size_t)1), sizeof(*w->file_keys));
-	w->file_ok = calloc(MAX(t->n_files, (size_t)1), sizeof(*w->file_ok));
-	infs = calloc(MAX(t->n_files, (size_t)1), sizeof(*infs));
-	if (!w->dir_keys || !w->dir_ok || !w->file_keys || !w->file_ok || !infs)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n_files; i++)
-		if (t->files[i].inf)
-			infs[n_infs++] = (uint32_t)i;
-	nt = cpus > 0 ? (size_t)cpus : 1;
-	nt = MIN(nt, (size_t)STORE_MAX_STAT_THREADS);
-	nt = MIN(nt,
-	         MAX((t->n_dirs + n_infs) / STORE_STATS_PER_THREAD, (size_t)1));
+	nt = MIN(nt, (size_t)STORE_MAX_FAST_THREADS);
+	nt = MIN(nt, MAX(n / STORE_ITEMS_PER_THREAD, (size_t)1));
 	for (size_t i = 0; i < nt; i++)
-		jobs[i] = (struct stat_job){.w = w,
-		                            .infs = infs,
-		                            .n_infs = n_infs,
-		                            .first = i,
-		                            .stride = nt};
+		jobs[i] = (struct stripe){
+		        .fn = fn, .ctx = ctx, .n = n, .first = i, .stride = nt};
 	for (size_t i = 1; i < nt; i++) {
-		if (pthread_create(&tids[i], NULL, stat_worker, &jobs[i]) != 0)
+		if (pthread_create(&tids[i], NULL, stripe_run, &jobs[i]) != 0)
 			break;
 		started = i;
 	}
 	for (size_t i = started + 1; i < nt; i++)
-		(void)stat_worker(&jobs[i]);
-	(void)stat_worker(&jobs[0]);
+		(void)stripe_run(&jobs[i]);
+	(void)stripe_run(&jobs[0]);
 	for (size_t i = 1; i <= started; i++)
 		(void)pthread_join(tids[i], NULL);
+}
+
+static void
+stat_dir(void *ctx, size_t i)
+{
+	struct walk *w = ctx;
+	const char *rel = w->t->dirs[i].rel;
+	struct stat st;
+
+	w->dir_ok[i] = fstatat(w->rootfd, *rel ? rel : ".", &st,
+	                       AT_SYMLINK_NOFOLLOW) == 0 &&
+	               S_ISDIR(st.st_mode);
+	if (w->dir_ok[i]) {
+		stat_key(&st, &w->dir_keys[i]);
+		w->dir_keys[i].size = 0;
+	}
+}
+
+/* Stats every directory of the cached tree (the INFs are stat'ed with
+ * their restores, add_packages()). */
+static int
+prestat(struct walk *w)
+{
+	w->dir_keys = calloc(w->t->n_dirs, sizeof(*w->dir_keys));
+	w->dir_ok = calloc(w->t->n_dirs, sizeof(*w->dir_ok));
+	if (!w->dir_keys || !w->dir_ok)
+		return -ENOMEM;
+	run_striped(w->t->n_dirs, stat_dir, w);
 	return 0;
 }
 
@@ -733,9 +714,7 @@ static void
 walk_done(struct walk *w)
 {
 	free(w->dir_keys);
-	free(w->file_keys);
 	free(w->dir_ok);
-	free(w->file_ok);
 }
 
 /* Walks the root (open as rootfd) into root->files, sorted. */
@@ -757,6 +736,7 @@ walk_root(struct drivers_store *s, struct store_root *root, int rootfd,
 	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
 		return -errno;
 	w.now = (int64_t)now.tv_sec * 1000000000ll + now.tv_nsec;
+	root->scan_ns = w.now;
 	w.dirs = record && !root->tmpdir;
 	w.t = w.dirs ? drivers_cache_tree(root->cache) : NULL;
 	if (w.t) {
@@ -778,14 +758,8 @@ walk_root(struct drivers_store *s, struct store_root *root, int rootfd,
 			        .lower = cf->lower,
 			        .inf = cf->inf,
 			        .entry = cf->entry,
-			        .have_key = cf->inf,
-			        .key = cf->inf ? w.file_keys[i]
-			                       : (struct drivers_cache_key){0},
+			        .stat_pending = cf->inf,
 			};
-			if (cf->inf)
-				root->files[i].key.untrusted =
-				        drivers_cache_racy(
-				                w.file_keys[i].mtime_ns, w.now);
 		}
 		return 0;
 	}
@@ -1342,12 +1316,57 @@ package_paths(struct drivers_package *p, const char *root_path, const char *rel)
 	return 0;
 }
 
+/* Restores of a root's packages from its cache, over threads. */
+struct restore_job {
+	struct drivers_store *s;
+	struct store_root *root;
+	int rootfd;
+	size_t first; /* the package of infs[0] */
+	const struct store_file **infs;
+	bool *parse; /* per INF: not restored */
+	int r;
+};
+
+/* The INF's key (stat'ed now when it came from the cache's tree), then its
+ * package from the cache when the key matches. */
+static void
+restore_one(void *ctx, size_t i)
+{
+	struct restore_job *j = ctx;
+	struct drivers_package *p = &j->s->pkgs[j->first + i];
+	struct pkg_priv *x = &j->s->priv[j->first + i];
+	const struct store_file *f = j->infs[i];
+	struct stat st;
+	int r;
+
+	j->parse[i] = true;
+	x->key = f->key;
+	if (f->stat_pending) {
+		if (fstatat(j->rootfd, f->rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			return; /* parsed: the parser says what is wrong */
+		stat_key(&st, &x->key);
+		x->key.untrusted =
+		        drivers_cache_racy(x->key.mtime_ns, j->root->scan_ns);
+	} else if (!f->have_key)
+		return;
+	if (drivers_cache_restore_at(j->root->cache, f->entry, p->inf_rel,
+	                             &x->key, p, &x->sources) <= 0)
+		return;
+	x->cached = true;
+	r = package_files(p, x, x->sources, j->root);
+	if (r < 0)
+		__atomic_store_n(&j->r, r, __ATOMIC_RELAXED);
+	j->parse[i] = false;
+}
+
 static int
-add_packages(struct drivers_store *s, size_t ri)
+add_packages(struct drivers_store *s, size_t ri, int rootfd)
 {
 	struct store_root *root = &s->roots[ri];
 	_cleanup_free_ size_t *todo = NULL;
 	_cleanup_free_ const struct store_file **infs = NULL;
+	_cleanup_free_ bool *parse = NULL;
 	size_t first = s->n_pkgs, n_todo = 0, n_infs = 0, total;
 	bool changed;
 	int r;
@@ -1392,28 +1411,25 @@ add_packages(struct drivers_store *s, size_t ri)
 	}
 
 	todo = malloc(MAX(n_infs, (size_t)1) * sizeof(size_t));
-	if (!todo)
+	parse = malloc(MAX(n_infs, (size_t)1) * sizeof(bool));
+	if (!todo || !parse)
 		return -ENOMEM;
-	for (size_t k = first; k < s->n_pkgs; k++) {
-		struct drivers_package *p = &s->pkgs[k];
-		struct pkg_priv *x = &s->priv[k];
-		const struct store_file *f = infs[k - first];
+	if (root->cache) {
+		struct restore_job j = {.s = s,
+		                        .root = root,
+		                        .rootfd = rootfd,
+		                        .first = first,
+		                        .infs = infs,
+		                        .parse = parse};
 
-		if (root->cache && f->have_key) {
-			x->key = f->key;
-			r = drivers_cache_restore_at(root->cache, f->entry,
-			                             p->inf_rel, &x->key, p,
-			                             &x->sources);
-			if (r > 0) {
-				x->cached = true;
-				r = package_files(p, x, x->sources, root);
-				if (r < 0)
-					return r;
-				continue;
-			}
-		}
-		todo[n_todo++] = k;
-	}
+		run_striped(n_infs, restore_one, &j);
+		if (j.r < 0)
+			return j.r;
+	} else
+		memset(parse, 1, n_infs * sizeof(bool));
+	for (size_t i = 0; i < n_infs; i++)
+		if (parse[i])
+			todo[n_todo++] = first + i;
 	changed =
 	        n_todo > 0 || root->tree_changed ||
 	        (root->cache && drivers_cache_n_entries(root->cache) != n_infs);
@@ -1477,9 +1493,12 @@ drivers_store_add(struct drivers_store *s, const char *path, char **ret_error)
 		return drivers_error(ret_error, -errno, path, 0,
 		                     "cannot open: %s", strerror(errno));
 	r = walk_root(s, root, fd, s->use_cache && root->cache, ret_error);
-	close(fd);
-	if (r < 0)
+	if (r < 0) {
+		close(fd);
 		return drivers_error(ret_error, r, path, 0, "cannot scan: %s",
 		                     strerror(-r));
-	return add_packages(s, ri);
+	}
+	r = add_packages(s, ri, fd);
+	close(fd);
+	return r;
 }

@@ -16,6 +16,7 @@
 #include "tests.h"
 
 #define N_INFS 6
+#define N_MANY 2100 /* over 2 x 1024: restores on 2 threads */
 
 extern char **environ;
 
@@ -416,6 +417,30 @@ TEST(new_source_file_seen_in_a_cached_package)
 	out = catalog_text(s);
 	ASSERT_NOT_NULL(strstr(out, "/ drv1.sys /")); /* missing now */
 	assert_same_as_uncached(s, store);
+}
+
+/* Enough packages for the stats and restores to run on several threads
+ * (on a machine with more than one CPU): the same catalog as without the
+ * cache, cold and warm. */
+TEST(many_packages_restored_alike)
+{
+	_cleanup_free_ char *store = util_path_join(tests_tmpdir(), "many");
+	_cleanup_(drivers_store_freep) struct drivers_store *none = NULL,
+	                                                    *cold = NULL,
+	                                                    *warm = NULL;
+
+	ASSERT_NOT_NULL(store);
+	for (int i = 0; i < N_MANY; i++)
+		write_inf(store, i, i % 7 ? "" : " (seventh)");
+	tests_age_tree(store);
+	none = scan(store, false, NULL);
+	cold = scan(store, true, NULL);
+	warm = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_packages(warm), N_MANY);
+	ASSERT_EQ(drivers_store_n_parsed(cold), N_MANY);
+	ASSERT_EQ(drivers_store_n_parsed(warm), 0);
+	assert_same_catalog(none, cold);
+	assert_same_catalog(none, warm);
 }
 
 static void
