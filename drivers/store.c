@@ -740,6 +740,17 @@ walk_root(struct drivers_store *s, struct store_root *root, int rootfd,
 	w.dirs = record && !root->tmpdir;
 	w.t = w.dirs ? drivers_cache_tree(root->cache) : NULL;
 	if (w.t) {
+		/* sized for the tree as cached: no growing */
+		if (root->allocated == 0 && root->dirs_allocated == 0) {
+			root->files = malloc(MAX(w.t->n_files, (size_t)1) *
+			                     sizeof(struct store_file));
+			root->dirs =
+			        malloc(w.t->n_dirs * sizeof(struct store_dir));
+			if (!root->files || !root->dirs)
+				return -ENOMEM;
+			root->allocated = MAX(w.t->n_files, (size_t)1);
+			root->dirs_allocated = w.t->n_dirs;
+		}
 		r = prestat(&w);
 		if (r < 0)
 			return r;
