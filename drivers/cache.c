@@ -988,6 +988,25 @@ drivers_cache_find_child(const struct drivers_cache *c, uint32_t d,
 	return -1;
 }
 
+int64_t
+drivers_cache_find_dir(const struct drivers_cache *c, const char *rel)
+{
+	size_t lo = 0, hi = c->tree.n_dirs;
+
+	while (lo < hi) { /* dirs are in path order */
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = cmp_paths(rel, c->dirs[mid].rel);
+
+		if (cmp == 0)
+			return (int64_t)mid;
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
 static int restore_entry(struct drivers_cache *c, const struct cache_entry *e,
                          const struct drivers_cache_key *key,
                          struct drivers_package *p, char ***ret_sources);

@@ -162,6 +162,8 @@ drivers_cache_tree(const struct drivers_cache *c);
 /* Index of the child of directory d named name, -1 when none. */
 int64_t drivers_cache_find_child(const struct drivers_cache *c, uint32_t d,
                                  const char *name);
+/* Index of the directory rel in the tree, -1 when none. */
+int64_t drivers_cache_find_dir(const struct drivers_cache *c, const char *rel);
 /* restore() of the entry at index hint (from the tree's file) when its
  * path is rel, else as restore(). */
 int drivers_cache_restore_at(struct drivers_cache *c, uint32_t hint,

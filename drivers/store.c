@@ -717,6 +717,29 @@ walk_done(struct walk *w)
 	free(w->dir_ok);
 }
 
+/* Whether the walk found the tree as cached, though it listed some
+ * directories again (ones that may change unseen, or with a subdirectory
+ * it could not open): then the cache need not be written again. */
+static bool
+same_tree(const struct store_root *root, const struct drivers_cache_tree *t)
+{
+	if (!t || root->n_files != t->n_files || root->n_dirs != t->n_dirs)
+		return false;
+	for (size_t i = 0; i < t->n_files; i++)
+		if (!streq(root->files[i].rel, t->files[i].rel) ||
+		    root->files[i].inf != t->files[i].inf)
+			return false;
+	for (size_t i = 0; i < root->n_dirs; i++) {
+		const struct drivers_cache_dir *d = &root->dirs[i].d;
+		int64_t k = drivers_cache_find_dir(root->cache, d->rel);
+
+		if (k < 0 || !same_dir_key(&d->key, &t->dirs[k].key) ||
+		    d->key.untrusted != t->dirs[k].key.untrusted)
+			return false;
+	}
+	return true;
+}
+
 /* Walks the root (open as rootfd) into root->files, sorted. */
 static int
 walk_root(struct drivers_store *s, struct store_root *root, int rootfd,
@@ -774,10 +797,10 @@ walk_root(struct drivers_store *s, struct store_root *root, int rootfd,
 		}
 		return 0;
 	}
-	root->tree_changed = w.dirs;
 	if (root->n_files > 0) /* files is NULL for an empty store */
 		qsort(root->files, root->n_files, sizeof(struct store_file),
 		      cmp_files);
+	root->tree_changed = w.dirs && !same_tree(root, w.t);
 	return 0;
 }
 
@@ -1015,8 +1038,13 @@ package_files(struct drivers_package *p, const struct pkg_priv *x,
 			p->files_missing = NULL;
 		}
 	}
-	if (p->catalog_file &&
-	    drivers_rel_path(p->catalog_file, NULL, NULL, &cat) >= 0)
+	/* a plain name (the usual) is its own relative path */
+	if (p->catalog_file && *p->catalog_file &&
+	    !strpbrk(p->catalog_file, "\\/") && !streq(p->catalog_file, ".") &&
+	    !streq(p->catalog_file, ".."))
+		p->catalog_present = range_has(&fr, p->catalog_file);
+	else if (p->catalog_file &&
+	         drivers_rel_path(p->catalog_file, NULL, NULL, &cat) >= 0)
 		p->catalog_present = range_has(&fr, cat);
 	return 0;
 }

@@ -419,6 +419,40 @@ TEST(new_source_file_seen_in_a_cached_package)
 	assert_same_as_uncached(s, store);
 }
 
+/* A directory dated in the future may change within its timestamp tick
+ * of any scan: it is listed every time, and the cache, which that does
+ * not change, is not written again. */
+TEST(untrusted_directory_listed_each_time_cache_kept)
+{
+	_cleanup_free_ char *store = make_cached_store("future"), *dir = NULL,
+	                    *cache = NULL;
+	struct timespec ts[2];
+	struct stat a, b;
+
+	dir = util_path_join(store, "pkg1");
+	cache = util_path_join(store, ".imgfix-catalog");
+	ASSERT_TRUE(dir && cache);
+	get_mtime(dir, ts);
+	ts[1].tv_sec += 2 * TESTS_AGE_S;
+	set_mtime(dir, ts);
+	for (int i = 0; i < 3; i++) {
+		_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
+
+		ASSERT_TRUE(stat(cache, &a) == 0);
+		s = scan(store, true, NULL);
+		ASSERT_TRUE(stat(cache, &b) == 0);
+		ASSERT_EQ(drivers_store_n_listed(s), 1);
+		ASSERT_EQ(drivers_store_n_parsed(s), 0);
+		/* written by the first, for pkg1's new key, not after */
+		if (i > 0)
+			ASSERT_TRUE(a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+			            a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+			            a.st_ino == b.st_ino);
+		if (i == 2)
+			assert_same_as_uncached(s, store);
+	}
+}
+
 /* Enough packages for the stats and restores to run on several threads
  * (on a machine with more than one CPU): the same catalog as without the
  * cache, cold and warm. */
