@@ -517,7 +517,7 @@ r_key(struct rbuf *r, struct drivers_cache_key *k, bool with_size)
 	k->untrusted = (r_u32(r) & CACHE_UNTRUSTED) != 0;
 }
 /* The parent part of rel matches dir ("" for the root) and the rest is
- * one non-empty component: its position, else NULL. */
+ * one component a listing can give: its position, else NULL. */
 static const char *
 child_name(const char *dir, const char *rel)
 {
@@ -530,7 +530,11 @@ child_name(const char *dir, const char *rel)
 		name = rel + n + 1;
 	} else
 		name = rel;
-	return *name && !strchr(name, '/') ? name : NULL;
+	/* what a listing gives: no "." or "..", which would lead out */
+	if (!*name || strchr(name, '/') || streq(name, ".") ||
+	    streq(name, ".."))
+		return NULL;
+	return name;
 }
 
 /* Reads and checks the tree after the entries; its arrays in c. */
