@@ -36,7 +36,6 @@
  */
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "drivers-internal.h"
@@ -266,67 +265,14 @@ r_str(struct rbuf *r)
 	return s;
 }
 
-/* ---- large blocks ---------------------------------------------------------
+/* ---- reading the file ---------------------------------------------------
  */
 
-#define BIG_ALIGN (2u * 1024 * 1024) /* a huge page */
-
-/* A block that a warm scan touches all of (the file, the restores'
- * arrays): in huge pages when the kernel gives them, or 20,000 packages
- * take thousands of page faults. */
-struct big {
-	void *base;
-	size_t len;
-};
-
-#if defined(__SANITIZE_ADDRESS__)
-/* AddressSanitizer checks reads past a malloc()ed block, not past a
- * mapping: the file is hostile input. */
-static void *
-big_alloc(struct big *b, size_t n)
-{
-	*b = (struct big){.base = malloc(n)};
-	return b->base;
-}
-
-static void
-big_free(struct big *b)
-{
-	free(b->base);
-	*b = (struct big){0};
-}
-#else
-static void *
-big_alloc(struct big *b, size_t n)
-{
-	size_t len = n + BIG_ALIGN;
-	uint8_t *p;
-
-	if (len < n)
-		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	         -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	*b = (struct big){.base = p, .len = len};
-	p += (BIG_ALIGN - (uintptr_t)p % BIG_ALIGN) % BIG_ALIGN;
-	(void)madvise(p, n, MADV_HUGEPAGE); /* a wish */
-	return p;
-}
-
-static void
-big_free(struct big *b)
-{
-	if (b->base)
-		(void)munmap(b->base, b->len);
-	*b = (struct big){0};
-}
-#endif
-
-/* Reads path (at most max bytes) into a big block; its identity in *st. */
+/* Reads path (at most max bytes) with one read; its identity in *st (the
+ * file read, not one renamed over it since). */
 static int
-read_big(const char *path, size_t max, struct big *b, uint8_t **ret,
-         size_t *ret_len, struct stat *st)
+read_all(const char *path, size_t max, uint8_t **ret, size_t *ret_len,
+         struct stat *st)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint8_t *p;
@@ -337,11 +283,11 @@ read_big(const char *path, size_t max, struct big *b, uint8_t **ret,
 	if (fstat(fd, st) < 0)
 		return -errno;
 	if (!S_ISREG(st->st_mode))
-		return -EINVAL;
+		return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
 	if ((uint64_t)st->st_size > max)
 		return -EFBIG;
 	size = (size_t)st->st_size;
-	p = big_alloc(b, size + 1);
+	p = malloc(size + 1);
 	if (!p)
 		return -ENOMEM;
 	while (n < size) { /* a file that shrinks meanwhile is short */
@@ -350,8 +296,9 @@ read_big(const char *path, size_t max, struct big *b, uint8_t **ret,
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			big_free(b);
-			return -errno;
+			k = -errno;
+			free(p);
+			return (int)k;
 		}
 		if (k == 0)
 			break;
@@ -377,7 +324,6 @@ struct drivers_cache {
 	char *identity;
 	bool iso, prefer_user;
 	uint8_t *buf; /* the file read, kept: packages point into it */
-	struct big buf_block, ptrs_block, models_block;
 	size_t len;
 	struct cache_entry *entries; /* sorted by rel (strcmp) */
 	size_t n_entries;
@@ -755,9 +701,8 @@ check_file(struct drivers_cache *c, const char **why)
 		return -EBADMSG;
 	}
 	/* not initialized: only what restores use is touched */
-	c->ptrs = big_alloc(&c->ptrs_block, MAX(n_ptrs, 1u) * sizeof(char *));
-	c->models = big_alloc(&c->models_block,
-	                      MAX(n_models, 1u) * sizeof(struct drivers_model));
+	c->ptrs = malloc(MAX(n_ptrs, 1u) * sizeof(char *));
+	c->models = malloc(MAX(n_models, 1u) * sizeof(struct drivers_model));
 	if (!c->ptrs || !c->models)
 		return -ENOMEM;
 	c->n_ptrs = n_ptrs;
@@ -769,9 +714,9 @@ static void
 drop_loaded(struct drivers_cache *c)
 {
 	free(c->entries);
-	big_free(&c->ptrs_block);
-	big_free(&c->models_block);
-	big_free(&c->buf_block);
+	free(c->ptrs);
+	free(c->models);
+	free(c->buf);
 	free(c->dirs);
 	free(c->files);
 	free(c->children);
@@ -797,8 +742,7 @@ load_file(struct drivers_cache *c, const char *path)
 	size_t len = 0;
 	int r;
 
-	r = read_big(path, DRIVERS_MAX_CACHE_SIZE, &c->buf_block, &c->buf, &len,
-	             &st);
+	r = read_all(path, DRIVERS_MAX_CACHE_SIZE, &c->buf, &len, &st);
 	if (r == -ENOENT)
 		return 0;
 	if (r == -ENOMEM)
