@@ -112,6 +112,8 @@ bool hive_reg_name_ok(const char *name);
 #define HIVE_BIN_ALIGN 4096
 #define HIVE_LOG_ENTRY_HEADER 40
 #define HIVE_MARVIN32_SEED 0x82EF4D887A4E55C5ull
+/* Logs read on demand are read in steps of at least this. */
+#define HIVE_LOG_READ_STEP (64u * 1024)
 /* Limits for anything read from a log (hostile input). */
 #define HIVE_LOG_MAX_HBINS_SIZE ((uint32_t)(HIVE_MAX_FILE_SIZE - 4096))
 #define HIVE_LOG_MAX_PAGES 1000000u
@@ -123,11 +125,19 @@ enum hive_log_format {
 	HIVE_LOG_NEW,  /* base block + HvLE entries */
 };
 
-/* One log file in memory (borrowed bytes) and what its base block says. */
+/* One log file and what its base block says.  Either all of it is in
+ * memory (read NULL: data, len borrowed) or it is read on demand through
+ * read(), only as far as replay goes (data then points into buf). */
 struct hive_log {
-	const char *name; /* for messages: "SYSTEM.LOG1" */
-	const uint8_t *data;
+	const char *name;    /* for messages: "SYSTEM.LOG1" */
+	const uint8_t *data; /* the first len bytes of the file */
 	size_t len;
+	uint64_t size; /* of the file (set from len when read is NULL) */
+	int (*read)(void *userdata, uint64_t off, void *buf, size_t len);
+	void *userdata;
+	uint8_t *buf; /* owned: what read() has brought in so far */
+	size_t cap;
+	int read_error; /* -errno of a failed read(): the log is unusable */
 	/* filled by hive_log_parse() */
 	enum hive_log_format format;
 	uint32_t seq;
@@ -159,18 +169,20 @@ uint32_t hive_base_block_checksum(const uint8_t *b);
 void hive_base_block_seal(uint8_t *b);
 /* Signature, checksum, version, format, clustering, hive bins size. */
 bool hive_base_block_valid(const uint8_t *b, size_t len, const char **ret_why);
-/* Checks the base block of log->data; sets format/seq/... or problem.
+/* Checks the base block of the log; sets format/seq/... or problem.
  * 0, or -ENOMEM. */
 int hive_log_parse(struct hive_log *log);
 void hive_log_done(struct hive_log *log);
 /* The entry at off if it is whole, has sequence number expected and only
  * references pages inside its hive bins data size: 1.  0: no entry there;
- * *ret_why (malloc'd) says why when it is not the plain end of the log. */
-int hive_log_entry_at(const struct hive_log *log, size_t off, uint32_t expected,
+ * *ret_why (malloc'd) says why when it is not the plain end of the log.
+ * Reads the log up to the entry's end; the entry's pointers are good until
+ * the next call on the log. */
+int hive_log_entry_at(struct hive_log *log, size_t off, uint32_t expected,
                       struct hive_log_entry *ret, char **ret_why);
 /* The dirty vector of an old-format log: 1, or 0 with *ret_why. */
-int hive_log_dirty_vector(const struct hive_log *log,
-                          struct hive_log_vector *ret, char **ret_why);
+int hive_log_dirty_vector(struct hive_log *log, struct hive_log_vector *ret,
+                          char **ret_why);
 
 /* Replays logs into a copy of the primary (data, len): see recover.c. */
 int hive_recover_data(const uint8_t *data, size_t len, struct hive_log *logs,

@@ -263,6 +263,8 @@ int hive_diff(struct hive *a, struct hive *b, const char *prefix, FILE *out);
  * checksum) there.
  */
 #define HIVE_LOG_MAX_FILE_SIZE (256u * 1024 * 1024)
+/* A log starts with a copy of its primary's base block, this long. */
+#define HIVE_LOG_BASE_BLOCK 512
 /* .LOG1, .LOG2 and .LOG beside one hive. */
 #define HIVE_LOG_MAX_LOGS 3
 
@@ -292,15 +294,21 @@ void hive_recovery_done(struct hive_recovery *r);
 int hive_recover_file(const char *path, char *const *log_paths,
                       struct hive_recovery *ret);
 
-/* A transaction log in memory; name is for messages ("SYSTEM.LOG1").  A
- * len above HIVE_LOG_MAX_FILE_SIZE (data not read) is named as too large. */
-struct hive_log_buffer {
+/*
+ * A transaction log read on demand (replay reads a log only as far as its
+ * valid entries go): name is for messages ("SYSTEM.LOG1"), size the file's
+ * size; read() fills buf with the len bytes at off (0) or fails (-errno:
+ * the hive is then not recovered, the problem names the log).  A size
+ * above HIVE_LOG_MAX_FILE_SIZE is named as too large, nothing is read.
+ */
+struct hive_log_source {
 	const char *name;
-	const void *data;
-	size_t len;
+	uint64_t size;
+	int (*read)(void *userdata, uint64_t off, void *buf, size_t len);
+	void *userdata;
 };
-/* hive_recover_file() with the logs in memory (n at most 3). */
-int hive_recover_file_logs(const char *path, const struct hive_log_buffer *logs,
+/* hive_recover_file() with the logs as sources (n at most 3). */
+int hive_recover_file_logs(const char *path, const struct hive_log_source *logs,
                            size_t n, struct hive_recovery *ret);
 
 /* The transaction logs beside the host file path: path.LOG1, .LOG2, .LOG

@@ -14,8 +14,11 @@
  *     entry from a torn one.
  *
  * Nothing here trusts the file: every size, offset and count is checked
- * before use and against the HIVE_LOG_* limits.  Choosing the logs and
- * replaying them is recover.c's business.
+ * before use and against the HIVE_LOG_* limits.  A log given with a read()
+ * callback is read only as far as its valid entries go (a log is mostly
+ * stale remnants past them): an entry's bytes are read when its header
+ * says it continues the sequence, and hashed once they are in.  Choosing
+ * the logs and replaying them is recover.c's business.
  */
 #include "hive-internal.h"
 
@@ -110,22 +113,80 @@ hive_base_block_valid(const uint8_t *b, size_t len, const char **ret_why)
 	return !*ret_why;
 }
 
+/*
+ * Makes the first want bytes of the log available in log->data: 1.  0 when
+ * the file is shorter or a read failed (log->read_error), -ENOMEM.
+ */
+static int
+log_need(struct hive_log *log, size_t want)
+{
+	size_t to;
+	uint8_t *n;
+	int r;
+
+	if (want <= log->len)
+		return 1;
+	if (!log->read || want > log->size || log->read_error)
+		return 0;
+	/* size <= HIVE_LOG_MAX_FILE_SIZE (hive_log_parse): no overflow */
+	to = MIN((size_t)log->size, MAX(want, log->len + HIVE_LOG_READ_STEP));
+	if (to > log->cap) {
+		size_t cap = MIN((size_t)log->size, MAX(to, 2 * log->cap));
+
+		n = realloc(log->buf, cap);
+		if (!n)
+			return -ENOMEM;
+		log->buf = n;
+		log->cap = cap;
+		log->data = n;
+	}
+	r = log->read(log->userdata, log->len, log->buf + log->len,
+	              to - log->len);
+	if (r < 0) {
+		log->read_error = r;
+		return 0;
+	}
+	log->len = to;
+	return 1;
+}
+
+/* "NAME: cannot be read at offset N (error)" after a failed read. */
+static int
+read_failed(char **ret_why, const struct hive_log *log, size_t off)
+{
+	return util_asprintf(ret_why, "%s: cannot be read at offset %zu (%s)",
+	                     log->name, off, strerror(-log->read_error)) < 0
+	               ? -ENOMEM
+	               : 0;
+}
+
 int
 hive_log_parse(struct hive_log *log)
 {
-	const uint8_t *b = log->data;
+	const uint8_t *b;
 	const char *why = NULL;
 	uint32_t type;
+	int r;
 
 	log->format = HIVE_LOG_NONE;
 	free(log->problem);
 	log->problem = NULL;
-	if (log->len == 0)
+	if (!log->read)
+		log->size = log->len;
+	if (log->size == 0)
 		return util_asprintf(&log->problem, "%s is empty", log->name) <
 		                       0
 		               ? -ENOMEM
 		               : 0;
-	if (log->len > HIVE_LOG_MAX_FILE_SIZE)
+	r = log->size > HIVE_LOG_MAX_FILE_SIZE
+	            ? 0
+	            : log_need(log, MIN(log->size, (uint64_t)HIVE_LOG_SECTOR));
+	if (r < 0)
+		return r;
+	if (log->read_error)
+		return read_failed(&log->problem, log, 0);
+	b = log->data;
+	if (log->size > HIVE_LOG_MAX_FILE_SIZE)
 		why = "larger than the limit for a transaction log";
 	else if (!hive_base_block_valid(b, log->len, &why))
 		;
@@ -160,6 +221,9 @@ hive_log_done(struct hive_log *log)
 {
 	free(log->problem);
 	log->problem = NULL;
+	free(log->buf);
+	log->buf = NULL;
+	log->cap = 0;
 }
 
 /* ---- new format: HvLE entries ------------------------------------------- */
@@ -175,17 +239,21 @@ entry_bad(char **ret_why, const struct hive_log *log, size_t off,
 }
 
 int
-hive_log_entry_at(const struct hive_log *log, size_t off, uint32_t expected,
+hive_log_entry_at(struct hive_log *log, size_t off, uint32_t expected,
                   struct hive_log_entry *ret, char **ret_why)
 {
 	const uint8_t *e;
 	uint32_t size, n, hbins;
 	uint64_t pages = 0;
+	int r;
 
 	*ret_why = NULL;
-	if (off % HIVE_LOG_SECTOR != 0 || off >= log->len ||
-	    log->len - off < HIVE_LOG_ENTRY_HEADER)
+	if (off % HIVE_LOG_SECTOR != 0 || off >= log->size ||
+	    log->size - off < HIVE_LOG_ENTRY_HEADER)
 		return 0; /* end of the file */
+	r = log_need(log, off + HIVE_LOG_ENTRY_HEADER);
+	if (r <= 0)
+		return r < 0 ? r : read_failed(ret_why, log, off);
 	e = log->data + off;
 	if (memcmp(e, "HvLE", 4) != 0)
 		return 0; /* no further entry: zeros or remnants */
@@ -193,17 +261,22 @@ hive_log_entry_at(const struct hive_log *log, size_t off, uint32_t expected,
 	n = util_le32(e + 20);
 	hbins = util_le32(e + 16);
 	if (size < HIVE_LOG_SECTOR || size % HIVE_LOG_SECTOR != 0 ||
-	    size > log->len - off)
+	    size > log->size - off)
 		return entry_bad(ret_why, log, off,
 		                 "size not a multiple of 512 or beyond the end "
 		                 "of the file (torn write?)",
 		                 size,
-		                 (uint32_t)MIN(log->len - off, UINT32_MAX));
+		                 (uint32_t)MIN(log->size - off, UINT32_MAX));
 	if (util_le32(e + 12) != expected)
 		return entry_bad(ret_why, log, off,
 		                 "sequence number does not continue "
 		                 "(found, expected)",
 		                 util_le32(e + 12), expected);
+	/* the whole entry, now that its header says it is the next one */
+	r = log_need(log, off + size);
+	if (r <= 0)
+		return r < 0 ? r : read_failed(ret_why, log, off);
+	e = log->data + off;
 	if (hive_marvin32(e, 32, HIVE_MARVIN32_SEED) != util_le64(e + 32) ||
 	    hive_marvin32(e + HIVE_LOG_ENTRY_HEADER,
 	                  size - HIVE_LOG_ENTRY_HEADER,
@@ -263,14 +336,20 @@ hive_log_entry_at(const struct hive_log *log, size_t off, uint32_t expected,
 /* ---- old format: DIRT vector -------------------------------------------- */
 
 int
-hive_log_dirty_vector(const struct hive_log *log, struct hive_log_vector *ret,
+hive_log_dirty_vector(struct hive_log *log, struct hive_log_vector *ret,
                       char **ret_why)
 {
 	size_t bitmap = log->hbins_size / HIVE_LOG_SECTOR / 8, pages_off,
 	       dirty = 0;
 	const uint8_t *v;
+	int r;
 
 	*ret_why = NULL;
+	r = log_need(log, MIN(log->size, HIVE_LOG_SECTOR + 4 + bitmap));
+	if (r < 0)
+		return r;
+	if (log->read_error)
+		return read_failed(ret_why, log, HIVE_LOG_SECTOR);
 	if (log->len < HIVE_LOG_SECTOR + 4 + bitmap ||
 	    memcmp(log->data + HIVE_LOG_SECTOR, "DIRT", 4) != 0)
 		return util_asprintf(ret_why,
@@ -285,18 +364,23 @@ hive_log_dirty_vector(const struct hive_log *log, struct hive_log_vector *ret,
 	pages_off = HIVE_LOG_SECTOR + 4 + bitmap;
 	pages_off = (pages_off + HIVE_LOG_SECTOR - 1) / HIVE_LOG_SECTOR *
 	            HIVE_LOG_SECTOR;
-	if (dirty == 0 || pages_off > log->len ||
-	    dirty > (log->len - pages_off) / HIVE_LOG_SECTOR)
+	if (dirty == 0 || pages_off > log->size ||
+	    dirty > (log->size - pages_off) / HIVE_LOG_SECTOR)
 		return util_asprintf(ret_why,
 		                     "%s: %zu dirty pages declared, the file "
 		                     "holds %zu (truncated or empty log)",
 		                     log->name, dirty,
-		                     pages_off > log->len
+		                     pages_off > log->size
 		                             ? (size_t)0
-		                             : (log->len - pages_off) /
+		                             : (size_t)(log->size - pages_off) /
 		                                       HIVE_LOG_SECTOR) < 0
 		               ? -ENOMEM
 		               : 0;
+	/* the pages themselves */
+	r = log_need(log, pages_off + HIVE_LOG_SECTOR * dirty);
+	if (r <= 0)
+		return r < 0 ? r : read_failed(ret_why, log, pages_off);
+	v = log->data + HIVE_LOG_SECTOR + 4;
 	*ret = (struct hive_log_vector){
 	        .bitmap = v,
 	        .bits = bitmap * 8,

@@ -17,15 +17,21 @@
  *     timestamp (the first hive bin's when the primary's header is bad);
  *     its dirty pages are written where the DIRT vector says.
  *
- * The replay goes into a new buffer that grows to the hive bins data size
- * of the entries; the result gets a clean base block (both sequence numbers
- * = the last one applied, that size, the flags of the last entry, file type
- * primary, checksum) and is checked hive bin by hive bin before it replaces
- * anything.  A hive that cannot be recovered is left as it was, with a
- * message naming every log and why it was not used.
+ * The replay writes into an overlay of 4096-byte pages over the primary's
+ * bytes (only the pages the logs touch are copied), which grows to the hive
+ * bins data size of the entries; the result gets a clean base block (both
+ * sequence numbers = the last one applied, that size, the flags of the
+ * last entry, file type primary, checksum) and is checked hive bin by hive
+ * bin before it replaces anything: a private file copy then gets only the
+ * overlay's pages written into it.  A hive that cannot be recovered is left
+ * as it was, with a message naming every log and why it was not used; so
+ * is one with a log that cannot be read.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <stdarg.h>
 #include <libgen.h>
 #include <strings.h>
@@ -104,25 +110,97 @@ seq_before(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
-/* The replay buffer: data[0..len), grown with zeros. */
+/*
+ * The hive being rebuilt: the primary's bytes (base, base_len), zeros past
+ * them, under the pages the replay wrote; len grows with the entries.
+ */
+#define IMAGE_PAGE HIVE_BIN_ALIGN
 struct image {
-	uint8_t *data;
-	size_t len;
+	const uint8_t *base;
+	size_t base_len, len;
+	uint8_t **pages; /* n_pages slots, NULL where nothing was written */
+	size_t n_pages;
 };
 
 static int
 image_grow(struct image *img, size_t len)
 {
-	uint8_t *n;
+	size_t n = (len + IMAGE_PAGE - 1) / IMAGE_PAGE;
 
-	if (len <= img->len)
-		return 0;
-	n = realloc(img->data, len);
-	if (!n)
-		return -ENOMEM;
-	memset(n + img->len, 0, len - img->len);
-	img->data = n;
-	img->len = len;
+	if (n > img->n_pages) {
+		uint8_t **p = reallocarray(img->pages, n, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + img->n_pages, 0, (n - img->n_pages) * sizeof(*p));
+		img->pages = p;
+		img->n_pages = n;
+	}
+	img->len = MAX(img->len, len);
+	return 0;
+}
+
+static int
+image_init(struct image *img, const uint8_t *base, size_t len)
+{
+	*img = (struct image){.base = base, .base_len = len};
+	return image_grow(img, len);
+}
+
+static void
+image_done(struct image *img)
+{
+	for (size_t i = 0; i < img->n_pages; i++)
+		free(img->pages[i]);
+	free(img->pages);
+	*img = (struct image){0};
+}
+
+/* What the image holds at [off, off + n) (inside len). */
+static void
+image_read(const struct image *img, size_t off, uint8_t *dst, size_t n)
+{
+	while (n > 0) {
+		size_t no = off / IMAGE_PAGE, in = off % IMAGE_PAGE,
+		       k = MIN(n, IMAGE_PAGE - in);
+
+		if (img->pages[no])
+			memcpy(dst, img->pages[no] + in, k);
+		else if (off >= img->base_len)
+			memset(dst, 0, k);
+		else {
+			size_t b = MIN(k, img->base_len - off);
+
+			memcpy(dst, img->base + off, b);
+			memset(dst + b, 0, k - b);
+		}
+		dst += k;
+		off += k;
+		n -= k;
+	}
+}
+
+/* Writes [off, off + n) (inside len) into the overlay. */
+static int
+image_write(struct image *img, size_t off, const uint8_t *src, size_t n)
+{
+	while (n > 0) {
+		size_t no = off / IMAGE_PAGE, in = off % IMAGE_PAGE,
+		       k = MIN(n, IMAGE_PAGE - in);
+
+		if (!img->pages[no]) {
+			uint8_t *p = malloc(IMAGE_PAGE);
+
+			if (!p)
+				return -ENOMEM;
+			image_read(img, no * IMAGE_PAGE, p, IMAGE_PAGE);
+			img->pages[no] = p;
+		}
+		memcpy(img->pages[no] + in, src, k);
+		src += k;
+		off += k;
+		n -= k;
+	}
 	return 0;
 }
 
@@ -141,23 +219,25 @@ apply_entry(struct image *img, const struct hive_log_entry *e)
 
 		/* hive_log_entry_at() checked po + ps <= hbins_size and that
 		 * the pages fit in the entry */
-		memcpy(img->data + HIVE_HEADER_SIZE + po, page, ps);
+		r = image_write(img, HIVE_HEADER_SIZE + (size_t)po, page, ps);
+		if (r < 0)
+			return r;
 		page += ps;
 	}
 	return 0;
 }
 
 struct replay {
-	struct image img;
+	struct image *img;
 	bool any;
 	uint32_t last_seq, hbins_size, flags;
-	const struct hive_log *base_from; /* log whose base block is used */
+	struct hive_log *base_from; /* log whose base block is used */
 	struct hive_recovery *rec;
 };
 
 /* Applies the entries of log from its first one (sequence expected). */
 static int
-replay_new_log(struct replay *rp, const struct hive_log *log, uint32_t expected)
+replay_new_log(struct replay *rp, struct hive_log *log, uint32_t expected)
 {
 	size_t off = HIVE_LOG_SECTOR;
 	unsigned n = 0;
@@ -184,7 +264,7 @@ replay_new_log(struct replay *rp, const struct hive_log *log, uint32_t expected)
 				return -ENOMEM;
 			break;
 		}
-		r = apply_entry(&rp->img, &e);
+		r = apply_entry(rp->img, &e);
 		if (r < 0)
 			return r;
 		n++;
@@ -208,7 +288,7 @@ replay_new_log(struct replay *rp, const struct hive_log *log, uint32_t expected)
 }
 
 static int
-recover_new(struct replay *rp, const struct hive_log **logs, size_t n,
+recover_new(struct replay *rp, struct hive_log **logs, size_t n,
             bool primary_ok, uint32_t primary_seq2)
 {
 	size_t first = 0;
@@ -218,7 +298,7 @@ recover_new(struct replay *rp, const struct hive_log **logs, size_t n,
 	for (size_t i = 1; i < n; i++)
 		for (size_t k = i;
 		     k > 0 && seq_before(logs[k]->seq, logs[k - 1]->seq); k--) {
-			const struct hive_log *t = logs[k];
+			struct hive_log *t = logs[k];
 
 			logs[k] = logs[k - 1];
 			logs[k - 1] = t;
@@ -227,7 +307,7 @@ recover_new(struct replay *rp, const struct hive_log **logs, size_t n,
 	if (!primary_ok)
 		first = n - 1;
 	for (size_t i = first; i < n; i++) {
-		const struct hive_log *log = logs[i];
+		struct hive_log *log = logs[i];
 
 		if (!rp->any) {
 			if (primary_ok && seq_before(log->seq, primary_seq2)) {
@@ -261,7 +341,7 @@ recover_new(struct replay *rp, const struct hive_log **logs, size_t n,
 }
 
 static int
-recover_old(struct replay *rp, const struct hive_log **logs, size_t n,
+recover_old(struct replay *rp, struct hive_log **logs, size_t n,
             const uint8_t *primary, size_t len, bool primary_ok)
 {
 	uint64_t ts;
@@ -277,7 +357,7 @@ recover_old(struct replay *rp, const struct hive_log **logs, size_t n,
 		              "the primary has neither a valid header nor a "
 		              "first hive bin to match an old-format log with");
 	for (size_t i = 0; i < n; i++) {
-		const struct hive_log *log = logs[i];
+		struct hive_log *log = logs[i];
 		_cleanup_free_ char *why = NULL;
 		struct hive_log_vector v;
 		size_t k = 0;
@@ -299,16 +379,19 @@ recover_old(struct replay *rp, const struct hive_log **logs, size_t n,
 				return -ENOMEM;
 			continue;
 		}
-		r = image_grow(&rp->img,
+		r = image_grow(rp->img,
 		               (size_t)HIVE_HEADER_SIZE + log->hbins_size);
 		if (r < 0)
 			return r;
-		for (size_t bit = 0; bit < v.bits; bit++)
+		for (size_t bit = 0; bit < v.bits && r >= 0; bit++)
 			if (v.bitmap[bit / 8] & (1u << (bit % 8)))
-				memcpy(rp->img.data + HIVE_HEADER_SIZE +
-				               bit * HIVE_LOG_SECTOR,
-				       v.pages + HIVE_LOG_SECTOR * k++,
-				       HIVE_LOG_SECTOR);
+				r = image_write(rp->img,
+				                HIVE_HEADER_SIZE +
+				                        bit * HIVE_LOG_SECTOR,
+				                v.pages + HIVE_LOG_SECTOR * k++,
+				                HIVE_LOG_SECTOR);
+		if (r < 0)
+			return r;
 		rp->any = true;
 		rp->last_seq = primary_ok ? util_le32(primary + HIVE_BB_SEQ1)
 		                          : log->seq;
@@ -326,17 +409,19 @@ recover_old(struct replay *rp, const struct hive_log **logs, size_t n,
 
 /* The hive bins must tile the data exactly: "hbin", own offset, size. */
 static bool
-hbins_ok(const uint8_t *d, size_t hbins, size_t *ret_bad)
+hbins_ok(const struct image *img, size_t hbins, size_t *ret_bad)
 {
 	size_t pos = 0;
 
 	while (pos < hbins) {
-		const uint8_t *b = d + HIVE_HEADER_SIZE + pos;
+		uint8_t b[32];
 		uint32_t size;
 
 		*ret_bad = pos;
-		if (hbins - pos < 32 || memcmp(b, "hbin", 4) != 0 ||
-		    util_le32(b + 4) != pos)
+		if (hbins - pos < sizeof(b))
+			return false;
+		image_read(img, HIVE_HEADER_SIZE + pos, b, sizeof(b));
+		if (memcmp(b, "hbin", 4) != 0 || util_le32(b + 4) != pos)
 			return false;
 		size = util_le32(b + 8);
 		if (size < HIVE_BIN_ALIGN || size % HIVE_BIN_ALIGN != 0 ||
@@ -348,10 +433,10 @@ hbins_ok(const uint8_t *d, size_t hbins, size_t *ret_bad)
 }
 
 /* The clean base block of the recovered hive. */
-static void
+static int
 finish_base_block(struct replay *rp, const uint8_t *primary, bool primary_ok)
 {
-	uint8_t *b = rp->img.data;
+	uint8_t b[HIVE_HEADER_SIZE];
 	const uint8_t *lb = rp->base_from->data;
 
 	if (primary_ok) {
@@ -372,24 +457,26 @@ finish_base_block(struct replay *rp, const uint8_t *primary, bool primary_ok)
 	util_put_le32(b + HIVE_BB_FLAGS,
 	              (util_le32(b + HIVE_BB_FLAGS) & ~1u) | (rp->flags & 1u));
 	hive_base_block_seal(b);
+	return image_write(rp->img, 0, b, HIVE_HEADER_SIZE);
 }
 
-int
-hive_recover_data(const uint8_t *data, size_t len, struct hive_log *logs,
-                  size_t n_logs, uint8_t **ret, size_t *ret_len,
-                  struct hive_recovery *rec)
+/*
+ * Recovers the primary img->base into img: rec->recovered and img->len its
+ * length, or rec->problem.  -errno: memory only.
+ */
+static int
+recover_image(struct image *img, struct hive_log *logs, size_t n_logs,
+              struct hive_recovery *rec)
 {
-	const struct hive_log *newl[HIVE_LOG_MAX_LOGS],
-	        *oldl[HIVE_LOG_MAX_LOGS];
-	struct replay rp = {.rec = rec};
-	size_t n_new = 0, n_old = 0, bad;
+	struct hive_log *newl[HIVE_LOG_MAX_LOGS], *oldl[HIVE_LOG_MAX_LOGS];
+	struct replay rp = {.img = img, .rec = rec};
+	const uint8_t *data = img->base;
+	size_t len = img->base_len, n_new = 0, n_old = 0, bad;
 	const char *why = NULL;
 	bool primary_ok;
 	int r;
 
 	*rec = (struct hive_recovery){0};
-	*ret = NULL;
-	*ret_len = 0;
 	if (len < HIVE_HEADER_SIZE || memcmp(data, "regf", 4) != 0)
 		return 0; /* not a hive: hive_open() will say so */
 	primary_ok = hive_base_block_valid(data, len, &why) &&
@@ -413,11 +500,6 @@ hive_recover_data(const uint8_t *data, size_t len, struct hive_log *logs,
 			return -ENOMEM;
 	}
 
-	rp.img.data = malloc(len);
-	if (!rp.img.data)
-		return -ENOMEM;
-	memcpy(rp.img.data, data, len);
-	rp.img.len = len;
 	if (n_new > 0)
 		r = recover_new(&rp, newl, n_new, primary_ok,
 		                util_le32(data + HIVE_BB_SEQ2));
@@ -430,131 +512,246 @@ hive_recover_data(const uint8_t *data, size_t len, struct hive_log *logs,
 		                     "beside it"
 		                   : "no usable transaction log");
 	if (r < 0)
-		goto fail;
-	if (!rp.any) {
-		r = util_asprintf(&rec->problem,
-		                  "its header %s, and its transaction logs "
-		                  "cannot be replayed (%s)",
-		                  primary_ok ? "sequence numbers differ"
-		                             : "is damaged",
-		                  rec->detail ? rec->detail : "none usable");
-		goto fail;
-	}
+		return r;
+	/* a log that could not be read leaves the true state unknown */
+	for (size_t i = 0; i < n_logs; i++)
+		if (logs[i].read_error) {
+			rec->entries = 0;
+			rec->n_logs = 0;
+			return util_asprintf(&rec->problem,
+			                     "its transaction log %s cannot be "
+			                     "read (%s)",
+			                     logs[i].name,
+			                     strerror(-logs[i].read_error)) < 0
+			               ? -ENOMEM
+			               : 0;
+		}
+	if (!rp.any)
+		return util_asprintf(&rec->problem,
+		                     "its header %s, and its transaction logs "
+		                     "cannot be replayed (%s)",
+		                     primary_ok ? "sequence numbers differ"
+		                                : "is damaged",
+		                     rec->detail ? rec->detail
+		                                 : "none usable") < 0
+		               ? -ENOMEM
+		               : 0;
 	/* the hive ends where the last entry says, padding dropped */
-	r = image_grow(&rp.img, (size_t)HIVE_HEADER_SIZE + rp.hbins_size);
+	r = image_grow(img, (size_t)HIVE_HEADER_SIZE + rp.hbins_size);
 	if (r < 0)
-		goto fail;
-	rp.img.len = (size_t)HIVE_HEADER_SIZE + rp.hbins_size;
-	if (!hbins_ok(rp.img.data, rp.hbins_size, &bad)) {
-		r = util_asprintf(&rec->problem,
-		                  "replaying %s leaves no valid hive bin at "
-		                  "offset %zu of the hive bins data: the logs "
-		                  "are damaged or do not belong to this hive",
-		                  rec->logs, bad);
+		return r;
+	img->len = (size_t)HIVE_HEADER_SIZE + rp.hbins_size;
+	if (!hbins_ok(img, rp.hbins_size, &bad)) {
 		rec->entries = 0;
 		rec->n_logs = 0;
-		goto fail;
+		return util_asprintf(
+		               &rec->problem,
+		               "replaying %s leaves no valid hive bin at "
+		               "offset %zu of the hive bins data: the logs "
+		               "are damaged or do not belong to this hive",
+		               rec->logs, bad) < 0
+		               ? -ENOMEM
+		               : 0;
 	}
-	finish_base_block(&rp, data, primary_ok);
+	r = finish_base_block(&rp, data, primary_ok);
+	if (r < 0)
+		return r;
 	rec->recovered = true;
 	rec->seq = rp.last_seq;
-	*ret = rp.img.data;
-	*ret_len = rp.img.len;
 	return 0;
-fail:
-	free(rp.img.data);
-	return r < 0 ? r : 0;
+}
+
+int
+hive_recover_data(const uint8_t *data, size_t len, struct hive_log *logs,
+                  size_t n_logs, uint8_t **ret, size_t *ret_len,
+                  struct hive_recovery *rec)
+{
+	struct image img;
+	uint8_t *out;
+	int r;
+
+	*ret = NULL;
+	*ret_len = 0;
+	r = image_init(&img, data, len);
+	if (r >= 0)
+		r = recover_image(&img, logs, n_logs, rec);
+	if (r >= 0 && rec->recovered) {
+		out = malloc(img.len);
+		if (!out)
+			r = -ENOMEM;
+		else {
+			image_read(&img, 0, out, img.len);
+			*ret = out;
+			*ret_len = img.len;
+		}
+	}
+	image_done(&img);
+	return r;
 }
 
 /* ---- files -------------------------------------------------------------- */
 
-/* Rewrites the private copy at path in place: no temp file, no fsync
- * (nobody needs the copy after a crash). */
+/* Writes the pages of img into the file it was read from and cuts the file
+ * to img->len: no temp file, no fsync (a private copy: nobody needs it
+ * after a crash). */
+#define WRITE_BACK_IOVS 64
 static int
-rewrite(const char *path, const uint8_t *buf, size_t len)
+write_back(int fd, const struct image *img)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	struct iovec iov[WRITE_BACK_IOVS];
+	size_t n_pages = (img->len + IMAGE_PAGE - 1) / IMAGE_PAGE;
 
-	if (fd < 0)
+	for (size_t i = 0; i < n_pages;) {
+		size_t k = 0, total = 0, done = 0;
+
+		if (!img->pages[i]) {
+			i++;
+			continue;
+		}
+		/* a run of written pages, one pwritev() */
+		for (; i + k < n_pages && k < WRITE_BACK_IOVS &&
+		       img->pages[i + k];
+		     k++) {
+			size_t off = (i + k) * IMAGE_PAGE;
+
+			iov[k].iov_base = img->pages[i + k];
+			iov[k].iov_len =
+			        MIN((size_t)IMAGE_PAGE, img->len - off);
+			total += iov[k].iov_len;
+		}
+		while (done < total) {
+			ssize_t w = pwritev(fd, iov, (int)k,
+			                    (off_t)(i * IMAGE_PAGE + done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return w < 0 ? -errno : -EIO;
+			done += (size_t)w;
+			/* a short write: drop what went out */
+			while (k > 0 && (size_t)w >= iov[0].iov_len) {
+				w -= (ssize_t)iov[0].iov_len;
+				memmove(iov, iov + 1, --k * sizeof(*iov));
+			}
+			if (k > 0) {
+				iov[0].iov_base =
+				        (uint8_t *)iov[0].iov_base + w;
+				iov[0].iov_len -= (size_t)w;
+			}
+		}
+		i += (total + IMAGE_PAGE - 1) / IMAGE_PAGE;
+	}
+	return ftruncate(fd, (off_t)img->len) < 0 ? -errno : 0;
+}
+
+int
+hive_recover_file_logs(const char *path, const struct hive_log_source *src,
+                       size_t n, struct hive_recovery *ret)
+{
+	struct hive_log logs[HIVE_LOG_MAX_LOGS] = {0};
+	_cleanup_close_ int fd = -1;
+	struct image img = {0};
+	void *base = MAP_FAILED;
+	struct stat st;
+	size_t len = 0;
+	int r = 0;
+
+	*ret = (struct hive_recovery){0};
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > HIVE_MAX_FILE_SIZE)
+		return -EFBIG;
+	/* shorter than a header: not a hive, hive_open() will say so */
+	if (st.st_size < HIVE_HEADER_SIZE)
+		return 0;
+	len = (size_t)st.st_size;
+	/* read through the page cache; written only with write_back() */
+	base = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	n = MIN(n, (size_t)HIVE_LOG_MAX_LOGS);
+	for (size_t i = 0; i < n; i++)
+		logs[i] = (struct hive_log){.name = src[i].name,
+		                            .size = src[i].size,
+		                            .read = src[i].read,
+		                            .userdata = src[i].userdata};
+	r = image_init(&img, base, len);
+	if (r >= 0)
+		r = recover_image(&img, logs, n, ret);
+	if (r >= 0 && ret->recovered)
+		r = write_back(fd, &img);
+	image_done(&img);
+	munmap(base, len);
+	for (size_t i = 0; i < n; i++)
+		hive_log_done(&logs[i]);
+	if (r >= 0 && close(TAKE_FD(fd)) < 0)
+		r = -errno;
+	if (r < 0)
+		hive_recovery_done(ret);
+	return r < 0 ? r : 0;
+}
+
+/* A host file as a log source. */
+static int
+fd_read(void *userdata, uint64_t off, void *buf, size_t len)
+{
+	int fd = *(int *)userdata;
+	uint8_t *p = buf;
+
 	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
+		ssize_t n = pread(fd, p, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
-		buf += n;
+		p += n;
+		off += (uint64_t)n;
 		len -= (size_t)n;
 	}
-	return close(TAKE_FD(fd)) < 0 ? -errno : 0;
-}
-
-int
-hive_recover_file_logs(const char *path, const struct hive_log_buffer *bufs,
-                       size_t n, struct hive_recovery *ret)
-{
-	_cleanup_free_ char *primary = NULL;
-	_cleanup_free_ uint8_t *out = NULL;
-	struct hive_log logs[HIVE_LOG_MAX_LOGS] = {0};
-	size_t len, out_len;
-	int r;
-
-	*ret = (struct hive_recovery){0};
-	r = util_read_file(path, HIVE_MAX_FILE_SIZE, &primary, &len);
-	if (r < 0)
-		return r;
-	n = MIN(n, (size_t)HIVE_LOG_MAX_LOGS);
-	for (size_t i = 0; i < n; i++)
-		logs[i] = (struct hive_log){.name = bufs[i].name,
-		                            .data = bufs[i].data,
-		                            .len = bufs[i].len};
-	r = hive_recover_data((const uint8_t *)primary, len, logs, n, &out,
-	                      &out_len, ret);
-	if (r >= 0 && ret->recovered)
-		r = rewrite(path, out, out_len);
-	for (size_t i = 0; i < n; i++)
-		hive_log_done(&logs[i]);
-	if (r < 0)
-		hive_recovery_done(ret);
-	return r < 0 ? r : 0;
+	return 0;
 }
 
 int
 hive_recover_file(const char *path, char *const *log_paths,
                   struct hive_recovery *ret)
 {
-	char *data[HIVE_LOG_MAX_LOGS] = {0};
-	struct hive_log_buffer bufs[HIVE_LOG_MAX_LOGS] = {0};
+	struct hive_log_source src[HIVE_LOG_MAX_LOGS] = {0};
+	int fds[HIVE_LOG_MAX_LOGS];
 	size_t n = 0;
 	int r = 0;
 
 	*ret = (struct hive_recovery){0};
 	STRV_FOREACH (p, log_paths) {
 		const char *base = strrchr(*p, '/');
+		struct stat st;
 
 		if (n == HIVE_LOG_MAX_LOGS)
 			break;
-		r = util_read_file(*p, HIVE_LOG_MAX_FILE_SIZE, &data[n],
-		                   &bufs[n].len);
-		if (r == -ENOENT)
+		fds[n] = open(*p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fds[n] < 0 && errno == ENOENT)
 			continue;
-		bufs[n].name = base ? base + 1 : *p;
-		if (r == -EFBIG) {
-			/* named in the problem, like any unusable log */
-			bufs[n].data = "";
-			bufs[n].len = (size_t)HIVE_LOG_MAX_FILE_SIZE + 1;
-		} else if (r < 0)
+		if (fds[n] < 0 || fstat(fds[n], &st) < 0) {
+			r = -errno;
+			if (fds[n] >= 0)
+				close(fds[n]);
 			break;
-		else
-			bufs[n].data = data[n];
+		}
+		src[n] = (struct hive_log_source){
+		        .name = base ? base + 1 : *p,
+		        .size = (uint64_t)st.st_size,
+		        .read = fd_read,
+		        .userdata = &fds[n],
+		};
 		n++;
-		r = 0;
 	}
 	if (r >= 0)
-		r = hive_recover_file_logs(path, bufs, n, ret);
-	for (size_t i = 0; i < HIVE_LOG_MAX_LOGS; i++)
-		free(data[i]);
+		r = hive_recover_file_logs(path, src, n, ret);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
 	return r;
 }
 

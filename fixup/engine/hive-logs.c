@@ -43,13 +43,15 @@ base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* The transaction logs beside path on v (real-case paths): all of them,
- * and (ret_nonempty, may be NULL) those holding anything. */
+/* The transaction logs beside path on v (real-case paths): all of them
+ * with (sizes, may be NULL, HIVE_LOG_MAX_LOGS slots) their sizes, and
+ * (ret_nonempty, may be NULL) those holding anything. */
 static int
 find_logs(struct fixup_volume *v, const char *path, char ***ret_all,
-          char ***ret_nonempty)
+          uint64_t *sizes, char ***ret_nonempty)
 {
 	_cleanup_strv_free_ char **all = NULL, **nonempty = NULL;
+	size_t n = 0;
 	int r;
 
 	all = calloc(1, sizeof(char *));
@@ -69,6 +71,9 @@ find_logs(struct fixup_volume *v, const char *path, char ***ret_all,
 		     (r = util_strv_push(&nonempty, real)) < 0) ||
 		    (r = util_strv_consume(&all, TAKE_PTR(real))) < 0)
 			return r;
+		if (sizes)
+			sizes[n] = st.size;
+		n++;
 	}
 	*ret_all = TAKE_PTR(all);
 	if (ret_nonempty)
@@ -81,40 +86,25 @@ fixup_hive_guest_logs(struct fixup_volume *v, const char *path, char ***ret)
 {
 	_cleanup_strv_free_ char **all = NULL;
 
-	return find_logs(v, path, &all, ret);
+	return find_logs(v, path, &all, NULL, ret);
 }
 
-/* Reads the logs into memory; *unread names those that could not be. */
+/* A log in the guest, read on demand by the replay. */
+struct guest_log {
+	struct fixup_volume *v;
+	const char *path;
+};
+
 static int
-read_logs(struct fixup_volume *v, char *const *logs, char **data,
-          struct hive_log_buffer *bufs, size_t *ret_n, char **unread)
+guest_log_read(void *userdata, uint64_t off, void *buf, size_t len)
 {
-	size_t n = 0;
-	int r;
+	const struct guest_log *g = userdata;
+	size_t n;
+	int r = fixup_volume_read_at(g->v, g->path, off, buf, len, &n);
 
-	STRV_FOREACH (l, logs) {
-		char *s;
-
-		if (n == HIVE_LOG_MAX_LOGS)
-			break;
-		r = fixup_volume_read_file(v, *l, FIXUP_HIVE_LOG_MAX, &data[n],
-		                           &bufs[n].len);
-		if (r >= 0) {
-			bufs[n].name = base_name(*l);
-			bufs[n].data = data[n];
-			n++;
-			continue;
-		}
-		/* named in the problem: the hive stays readable */
-		if (util_asprintf(&s, "%s%s%s: cannot be read (%s)",
-		                  *unread ? *unread : "", *unread ? "; " : "",
-		                  base_name(*l), strerror(-r)) < 0)
-			return -ENOMEM;
-		free(*unread);
-		*unread = s;
-	}
-	*ret_n = n;
-	return 0;
+	if (r < 0)
+		return r;
+	return n == len ? 0 : -EIO; /* shorter than it said */
 }
 
 int
@@ -122,10 +112,10 @@ fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
                     const char *host_path, struct fixup_hive_copy *ret)
 {
 	struct fixup_hive_copy c = {0};
-	struct hive_log_buffer bufs[HIVE_LOG_MAX_LOGS] = {0};
-	char *data[HIVE_LOG_MAX_LOGS] = {0};
+	struct hive_log_source src[HIVE_LOG_MAX_LOGS] = {0};
+	struct guest_log gl[HIVE_LOG_MAX_LOGS] = {0};
+	uint64_t sizes[HIVE_LOG_MAX_LOGS] = {0};
 	_cleanup_strv_free_ char **all = NULL;
-	_cleanup_free_ char *unread = NULL;
 	size_t n_logs = 0;
 	int r;
 
@@ -139,24 +129,19 @@ fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
 			*ret = c;
 		return r;
 	}
-	r = find_logs(v, path, &all, &c.guest_logs);
-	if (r >= 0)
-		r = read_logs(v, all, data, bufs, &n_logs, &unread);
-	if (r >= 0)
-		r = hive_recover_file_logs(host_path, bufs, n_logs, &c.rec);
-	for (size_t i = 0; i < HIVE_LOG_MAX_LOGS; i++)
-		free(data[i]);
-	if (r >= 0 && unread && c.rec.dirty) {
-		char **s = c.rec.problem ? &c.rec.problem : &c.rec.detail;
-		char *n;
-
-		if (util_asprintf(&n, "%s%s%s", *s ? *s : "", *s ? "; " : "",
-		                  unread) < 0)
-			r = -ENOMEM;
-		else {
-			free(*s);
-			*s = n;
+	r = find_logs(v, path, &all, sizes, &c.guest_logs);
+	if (r >= 0) {
+		STRV_FOREACH (l, all) {
+			gl[n_logs] = (struct guest_log){.v = v, .path = *l};
+			src[n_logs] = (struct hive_log_source){
+			        .name = base_name(*l),
+			        .size = sizes[n_logs],
+			        .read = guest_log_read,
+			        .userdata = &gl[n_logs],
+			};
+			n_logs++;
 		}
+		r = hive_recover_file_logs(host_path, src, n_logs, &c.rec);
 	}
 	if (r < 0) {
 		fixup_hive_copy_done(&c);
@@ -200,11 +185,12 @@ int
 fixup_hive_log_reset(struct fixup_volume *v, const char *log,
                      const char *primary, struct fixup_hive_log_reset *ret)
 {
-	_cleanup_free_ char *old = NULL;
 	_cleanup_free_ uint8_t *data = NULL;
 	_cleanup_close_ int fd = -1;
-	size_t old_len, len;
-	char hdr[512];
+	uint8_t old[HIVE_LOG_BASE_BLOCK];
+	struct fixup_stat st;
+	size_t old_n, len;
+	char hdr[HIVE_LOG_BASE_BLOCK];
 	uint8_t *d;
 	ssize_t hdr_len;
 	int r;
@@ -215,19 +201,22 @@ fixup_hive_log_reset(struct fixup_volume *v, const char *log,
 	if (hdr_len < 0)
 		return log_error_errno(-errno, "Failed to read %s: %m",
 		                       primary);
-	r = fixup_volume_read_file(v, log, FIXUP_HIVE_LOG_MAX, &old, &old_len);
+	/* the old log's base block says its format; the rest is dropped */
+	r = fixup_volume_stat(v, log, &st);
+	if (r >= 0)
+		r = fixup_volume_read_at(v, log, 0, old, sizeof(old), &old_n);
 	if (r < 0)
 		return log_error_errno(r,
 		                       "Failed to read the transaction log "
 		                       "%s: %m",
 		                       log);
-	r = hive_log_reset(hdr, (size_t)hdr_len, old, old_len, &data, &len);
+	r = hive_log_reset(hdr, (size_t)hdr_len, old, old_n, &data, &len);
 	if (r < 0)
 		return log_error_errno(r,
 		                       "Failed to build the reset of "
 		                       "transaction log %s: %m",
 		                       log);
-	if (len == old_len && memcmp(data, old, len) == 0)
+	if (len == st.size && len == old_n && memcmp(data, old, len) == 0)
 		return 0;
 	/* NUL-terminated like every WRITE_FILE op's data */
 	d = realloc(data, len + 1);
@@ -236,8 +225,7 @@ fixup_hive_log_reset(struct fixup_volume *v, const char *log,
 	data = NULL;
 	d[len] = 0;
 	*ret = (struct fixup_hive_log_reset){
-	        .old = (uint8_t *)TAKE_PTR(old),
-	        .old_len = old_len,
+	        .old_len = st.size,
 	        .data = d,
 	        .len = len,
 	};

@@ -22,9 +22,6 @@ struct fixup_volume;
  * logs cannot be replayed": --force dirty-hive goes ahead. */
 #define FIXUP_PROBLEM_DIRTY_HIVE "dirty-hive"
 
-/* Guest log files larger than this are not read (named as unusable). */
-#define FIXUP_HIVE_LOG_MAX HIVE_LOG_MAX_FILE_SIZE
-
 struct fixup_hive_copy {
 	struct hive_recovery rec;
 	char **guest_logs; /* real-case guest paths of the non-empty logs */
@@ -33,11 +30,12 @@ void fixup_hive_copy_done(struct fixup_hive_copy *c);
 
 /*
  * Copies the hive at guest path (real case) out of v into the new host
- * file host_path (at most max bytes), copies its transaction logs next to
- * it and replays them into host_path.  ret (may be NULL) says what was
- * found and done.  Errors are those of copying the hive (set with
- * fixup_set_error() by the volume layer); unreadable logs are not errors,
- * they are named in ret->rec.problem / .detail.
+ * file host_path (at most max bytes) and, when it is dirty, replays its
+ * transaction logs into host_path, reading them from the guest only as far
+ * as their valid entries go.  ret (may be NULL) says what was found and
+ * done.  Errors are those of copying the hive (set with fixup_set_error()
+ * by the volume layer); unusable or unreadable logs are not errors, they
+ * are named in ret->rec.problem / .detail.
  */
 int fixup_hive_copy_out(struct fixup_volume *v, const char *path, size_t max,
                         const char *host_path, struct fixup_hive_copy *ret);
@@ -56,7 +54,9 @@ int fixup_hive_guest_logs(struct fixup_volume *v, const char *path,
 /* The guest path's header says the primary is dirty: 1, clean: 0. */
 int fixup_hive_guest_dirty(struct fixup_volume *v, const char *path);
 
-/* The bytes a transaction log gets when its primary is written clean. */
+/* The bytes a transaction log gets when its primary is written clean; the
+ * old log is not read whole (its size and base block are enough): old is
+ * NULL, old_len its size. */
 struct fixup_hive_log_reset {
 	uint8_t *old, *data; /* data is NUL-terminated (WRITE_FILE ops) */
 	size_t old_len, len;
@@ -64,9 +64,9 @@ struct fixup_hive_log_reset {
 
 /*
  * The reset of the guest log (path on v) for the committed clean hive in
- * the host file primary: hive_log_reset() of its bytes.  1 and *ret filled
- * (malloc'd, the caller's) when the log changes, 0 when it already holds
- * exactly that; errors are logged.
+ * the host file primary: hive_log_reset() of its base block.  1 and *ret
+ * filled (malloc'd, the caller's) when the log changes, 0 when it already
+ * holds exactly that; errors are logged.
  */
 int fixup_hive_log_reset(struct fixup_volume *v, const char *log,
                          const char *primary, struct fixup_hive_log_reset *ret);

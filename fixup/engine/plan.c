@@ -656,8 +656,9 @@ print_write_op(const struct fixup_op *op, FILE *out)
 	_cleanup_free_ char *dir = NULL, *a = NULL, *b = NULL;
 	int r;
 
+	/* old is NULL when it was not read whole (a log being reset) */
 	if (!is_text(op->data, op->len) ||
-	    (op->existed && !is_text(op->old, op->old_len))) {
+	    (op->existed && (!op->old || !is_text(op->old, op->old_len)))) {
 		fprintf(out, "    (binary, %zu -> %zu bytes)\n", op->old_len,
 		        op->len);
 		return 0;

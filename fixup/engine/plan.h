@@ -59,7 +59,9 @@ struct fixup_op {
 	char *hive_problem; /* dirty, not recovered: why */
 	/* PUT_FILE */
 	char *source; /* host path */
-	/* WRITE_FILE / BOOT_BYTES: new bytes; WRITE_FILE also old bytes */
+	/* WRITE_FILE / BOOT_BYTES: new bytes; WRITE_FILE also old bytes
+	 * (old NULL, old_len its size: a transaction log being reset, not
+	 * read whole) */
 	uint8_t *data;
 	size_t len;
 	uint8_t *old;

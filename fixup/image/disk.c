@@ -107,18 +107,13 @@ img_write(struct fixup_disk *d, const void *buf, size_t len, uint64_t off)
 	return r;
 }
 
-/* Returns the overlay block for no, creating it from the image when asked. */
+/* A new overlay block for no holding orig (its bytes in the image). */
 static int
-block_get(struct fixup_disk *d, uint64_t no, bool create, struct block **ret)
+block_add(struct fixup_disk *d, uint64_t no, const uint8_t *orig,
+          struct block **ret)
 {
-	struct block *b = block_find(d, no);
-	uint64_t off = no * FIXUP_DISK_BLOCK;
 	int r;
 
-	if (b || !create) {
-		*ret = b;
-		return 0;
-	}
 	if ((uint64_t)(d->n_blocks + 1) * FIXUP_DISK_BLOCK >
 	    FIXUP_DISK_MAX_DIRTY)
 		return -EFBIG;
@@ -127,16 +122,10 @@ block_get(struct fixup_disk *d, uint64_t no, bool create, struct block **ret)
 		if (r < 0)
 			return r;
 	}
-	uint8_t *data = calloc(1, FIXUP_DISK_BLOCK);
+	uint8_t *data = malloc(FIXUP_DISK_BLOCK);
 	if (!data)
 		return -ENOMEM;
-	r = img_read(d, data,
-	             (size_t)MIN((uint64_t)FIXUP_DISK_BLOCK, d->size - off),
-	             off);
-	if (r < 0) {
-		free(data);
-		return r;
-	}
+	memcpy(data, orig, FIXUP_DISK_BLOCK);
 	for (size_t i = block_hash(no, d->n_slots);;
 	     i = (i + 1) & (d->n_slots - 1))
 		if (d->blocks[i].no == 0) {
@@ -391,19 +380,25 @@ fixup_disk_pwrite(struct fixup_disk *d, const void *buf, size_t len,
 		b = block_find(d, no);
 		if (!b) {
 			/* Writing what is already there (libntfs-3g rewrites
-			 * whole files): no overlay block, nothing to commit. */
-			uint8_t cur[FIXUP_DISK_BLOCK];
+			 * whole files): no overlay block, nothing to commit.
+			 * The whole block is read once: it is the new overlay
+			 * block's start when the bytes differ. */
+			uint8_t cur[FIXUP_DISK_BLOCK] = {0};
+			uint64_t bo = no * FIXUP_DISK_BLOCK;
 
-			r = img_read(d, cur, n, off);
+			r = img_read(d, cur,
+			             (size_t)MIN((uint64_t)FIXUP_DISK_BLOCK,
+			                         d->size - bo),
+			             bo);
 			if (r < 0)
 				return r;
-			if (memcmp(cur, p, n) == 0) {
+			if (memcmp(cur + in, p, n) == 0) {
 				p += n;
 				off += n;
 				len -= n;
 				continue;
 			}
-			r = block_get(d, no, true, &b);
+			r = block_add(d, no, cur, &b);
 			if (r < 0)
 				return r;
 		}

@@ -10,12 +10,16 @@
  *                that mutations get past the integrity checks;
  *   flags bit 1: damage the primary's base block (the "latest log only"
  *                road);
- *   flags bit 2: make the primary clean (the logs must be ignored).
+ *   flags bit 2: make the primary clean (the logs must be ignored);
+ *   flags bit 3: serve the logs through a read() callback, read on demand
+ *                (the road of logs in a guest);
+ *   flags bit 4: with bit 3, every read past the first 4 KiB fails.
  *
  * Properties: nothing crashes, leaks or hangs; a recovered hive is exactly
  * 4096 + its hive bins data size long, has a clean header, and its bins
  * tile the data; a clean primary is never "recovered"; hivex then opens it
- * or fails cleanly.
+ * or fails cleanly; a log that could not be read leaves nothing
+ * recovered.
  */
 #include <string.h>
 
@@ -89,6 +93,23 @@ fix_log(uint8_t *l, size_t len)
 	}
 }
 
+/* A log read on demand from the input. */
+struct source {
+	const uint8_t *data;
+	bool fail;
+};
+
+static int
+source_read(void *userdata, uint64_t off, void *buf, size_t len)
+{
+	const struct source *s = userdata;
+
+	if (s->fail && off + len > 4096)
+		return -EIO;
+	memcpy(buf, s->data + off, len);
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -97,6 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hive_log logs[2] = {{.name = "SYSTEM.LOG1"},
 	                           {.name = "SYSTEM.LOG2"}};
 	struct hive_recovery rec = {0};
+	struct source src[2];
 	size_t l1, out_len, n_logs = 1;
 	unsigned flags;
 	int r;
@@ -121,6 +143,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		logs[1].len = size - 5 - l1;
 		n_logs = 2;
 	}
+	if (flags & 8)
+		for (size_t i = 0; i < n_logs; i++) {
+			src[i] = (struct source){logs[i].data, flags & 16};
+			logs[i].size = logs[i].len;
+			logs[i].read = source_read;
+			logs[i].userdata = &src[i];
+			logs[i].data = NULL;
+			logs[i].len = 0;
+		}
 	build_primary(primary, flags);
 	r = hive_recover_data(primary, sizeof(primary), logs, n_logs, &out,
 	                      &out_len, &rec);
@@ -138,6 +169,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		           (size_t)HIVE_HEADER_SIZE +
 		                   util_le32(out + HIVE_BB_HBINS_SIZE));
 		FUZZ_CHECK(rec.logs && !rec.problem);
+		for (size_t i = 0; i < n_logs; i++)
+			FUZZ_CHECK(!logs[i].read_error);
 		path = fuzz_write_temp("SYSTEM", out, out_len);
 		if (hive_open_full(path, 0, &h, &error) >= 0)
 			(void)hive_key_exists(h, "");
