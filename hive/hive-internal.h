@@ -127,19 +127,22 @@ enum hive_log_format {
 
 /* One log file and what its base block says.  Either all of it is in
  * memory (read NULL: data, len borrowed) or it is read on demand through
- * read(), only as far as replay goes (data then points into buf). */
+ * read(), a window at a time, only as far as replay goes (data then points
+ * into buf and holds the len bytes at file offset at). */
 struct hive_log {
-	const char *name;    /* for messages: "SYSTEM.LOG1" */
-	const uint8_t *data; /* the first len bytes of the file */
+	const char *name; /* for messages: "SYSTEM.LOG1" */
+	const uint8_t *data;
 	size_t len;
 	uint64_t size; /* of the file (set from len when read is NULL) */
 	int (*read)(void *userdata, uint64_t off, void *buf, size_t len);
 	void *userdata;
-	uint8_t *buf; /* owned: what read() has brought in so far */
+	uint64_t at;  /* file offset of data[0] */
+	uint8_t *buf; /* owned: the window read() fills */
 	size_t cap;
 	int read_error; /* -errno of a failed read(): the log is unusable */
 	/* filled by hive_log_parse() */
 	enum hive_log_format format;
+	uint8_t base_block[HIVE_LOG_SECTOR];
 	uint32_t seq;
 	uint64_t timestamp;
 	uint32_t hbins_size;
@@ -176,8 +179,8 @@ void hive_log_done(struct hive_log *log);
 /* The entry at off if it is whole, has sequence number expected and only
  * references pages inside its hive bins data size: 1.  0: no entry there;
  * *ret_why (malloc'd) says why when it is not the plain end of the log.
- * Reads the log up to the entry's end; the entry's pointers are good until
- * the next call on the log. */
+ * Reads the entry from the log; its pointers are good until the next call
+ * on the log. */
 int hive_log_entry_at(struct hive_log *log, size_t off, uint32_t expected,
                       struct hive_log_entry *ret, char **ret_why);
 /* The dirty vector of an old-format log: 1, or 0 with *ret_why. */

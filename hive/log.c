@@ -114,39 +114,51 @@ hive_base_block_valid(const uint8_t *b, size_t len, const char **ret_why)
 }
 
 /*
- * Makes the first want bytes of the log available in log->data: 1.  0 when
- * the file is shorter or a read failed (log->read_error), -ENOMEM.
+ * Makes the bytes [off, off + len) of the log available: 1 and *ret
+ * pointing at them (good until the next call).  0 when the file is shorter
+ * or a read failed (log->read_error), -ENOMEM.  A log read on demand moves
+ * its window forward, keeping what it already holds of the new one; the
+ * window grows to the largest entry only.
  */
 static int
-log_need(struct hive_log *log, size_t want)
+log_window(struct hive_log *log, uint64_t off, size_t len, const uint8_t **ret)
 {
-	size_t to;
-	uint8_t *n;
+	size_t keep = 0, to;
 	int r;
 
-	if (want <= log->len)
+	if (off >= log->at && off - log->at <= log->len &&
+	    len <= log->len - (off - log->at)) {
+		*ret = log->data + (off - log->at);
 		return 1;
-	if (!log->read || want > log->size || log->read_error)
+	}
+	if (!log->read || off > log->size || len > log->size - off ||
+	    log->read_error)
 		return 0;
 	/* size <= HIVE_LOG_MAX_FILE_SIZE (hive_log_parse): no overflow */
-	to = MIN((size_t)log->size, MAX(want, log->len + HIVE_LOG_READ_STEP));
+	if (off >= log->at && off - log->at < log->len) {
+		keep = log->len - (size_t)(off - log->at);
+		memmove(log->buf, log->buf + (off - log->at), keep);
+	}
+	log->at = off;
+	log->len = keep;
+	to = (size_t)MIN(log->size - off,
+	                 (uint64_t)MAX(len, (size_t)HIVE_LOG_READ_STEP));
 	if (to > log->cap) {
-		size_t cap = MIN((size_t)log->size, MAX(to, 2 * log->cap));
+		uint8_t *n = realloc(log->buf, to);
 
-		n = realloc(log->buf, cap);
 		if (!n)
 			return -ENOMEM;
 		log->buf = n;
-		log->cap = cap;
-		log->data = n;
+		log->cap = to;
 	}
-	r = log->read(log->userdata, log->len, log->buf + log->len,
-	              to - log->len);
+	log->data = log->buf;
+	r = log->read(log->userdata, off + keep, log->buf + keep, to - keep);
 	if (r < 0) {
 		log->read_error = r;
 		return 0;
 	}
 	log->len = to;
+	*ret = log->data;
 	return 1;
 }
 
@@ -163,7 +175,7 @@ read_failed(char **ret_why, const struct hive_log *log, size_t off)
 int
 hive_log_parse(struct hive_log *log)
 {
-	const uint8_t *b;
+	const uint8_t *b = NULL;
 	const char *why = NULL;
 	uint32_t type;
 	int r;
@@ -178,17 +190,23 @@ hive_log_parse(struct hive_log *log)
 		                       0
 		               ? -ENOMEM
 		               : 0;
-	r = log->size > HIVE_LOG_MAX_FILE_SIZE
-	            ? 0
-	            : log_need(log, MIN(log->size, (uint64_t)HIVE_LOG_SECTOR));
-	if (r < 0)
-		return r;
-	if (log->read_error)
-		return read_failed(&log->problem, log, 0);
-	b = log->data;
 	if (log->size > HIVE_LOG_MAX_FILE_SIZE)
 		why = "larger than the limit for a transaction log";
-	else if (!hive_base_block_valid(b, log->len, &why))
+	else if (log->size < HIVE_LOG_SECTOR)
+		why = "shorter than a base block (512 bytes)";
+	else {
+		r = log_window(log, 0, HIVE_LOG_SECTOR, &b);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return read_failed(&log->problem, log, 0);
+		/* kept: the window moves on */
+		memcpy(log->base_block, b, HIVE_LOG_SECTOR);
+		b = log->base_block;
+	}
+	if (why)
+		;
+	else if (!hive_base_block_valid(b, HIVE_LOG_SECTOR, &why))
 		;
 	else if (util_le32(b + HIVE_BB_SEQ1) != util_le32(b + HIVE_BB_SEQ2))
 		why = "its base block is itself mid-update (sequence numbers "
@@ -251,10 +269,9 @@ hive_log_entry_at(struct hive_log *log, size_t off, uint32_t expected,
 	if (off % HIVE_LOG_SECTOR != 0 || off >= log->size ||
 	    log->size - off < HIVE_LOG_ENTRY_HEADER)
 		return 0; /* end of the file */
-	r = log_need(log, off + HIVE_LOG_ENTRY_HEADER);
+	r = log_window(log, off, HIVE_LOG_ENTRY_HEADER, &e);
 	if (r <= 0)
 		return r < 0 ? r : read_failed(ret_why, log, off);
-	e = log->data + off;
 	if (memcmp(e, "HvLE", 4) != 0)
 		return 0; /* no further entry: zeros or remnants */
 	size = util_le32(e + 4);
@@ -273,10 +290,9 @@ hive_log_entry_at(struct hive_log *log, size_t off, uint32_t expected,
 		                 "(found, expected)",
 		                 util_le32(e + 12), expected);
 	/* the whole entry, now that its header says it is the next one */
-	r = log_need(log, off + size);
+	r = log_window(log, off, size, &e);
 	if (r <= 0)
 		return r < 0 ? r : read_failed(ret_why, log, off);
-	e = log->data + off;
 	if (hive_marvin32(e, 32, HIVE_MARVIN32_SEED) != util_le64(e + 32) ||
 	    hive_marvin32(e + HIVE_LOG_ENTRY_HEADER,
 	                  size - HIVE_LOG_ENTRY_HEADER,
@@ -341,24 +357,25 @@ hive_log_dirty_vector(struct hive_log *log, struct hive_log_vector *ret,
 {
 	size_t bitmap = log->hbins_size / HIVE_LOG_SECTOR / 8, pages_off,
 	       dirty = 0;
-	const uint8_t *v;
+	const uint8_t *b, *v;
 	int r;
 
 	*ret_why = NULL;
-	r = log_need(log, MIN(log->size, HIVE_LOG_SECTOR + 4 + bitmap));
+	r = log->size < HIVE_LOG_SECTOR + 4 + bitmap
+	            ? 0
+	            : log_window(log, 0, HIVE_LOG_SECTOR + 4 + bitmap, &b);
 	if (r < 0)
 		return r;
 	if (log->read_error)
 		return read_failed(ret_why, log, HIVE_LOG_SECTOR);
-	if (log->len < HIVE_LOG_SECTOR + 4 + bitmap ||
-	    memcmp(log->data + HIVE_LOG_SECTOR, "DIRT", 4) != 0)
+	if (r == 0 || memcmp(b + HIVE_LOG_SECTOR, "DIRT", 4) != 0)
 		return util_asprintf(ret_why,
 		                     "%s: no 'DIRT' dirty vector at offset "
 		                     "512",
 		                     log->name) < 0
 		               ? -ENOMEM
 		               : 0;
-	v = log->data + HIVE_LOG_SECTOR + 4;
+	v = b + HIVE_LOG_SECTOR + 4;
 	for (size_t i = 0; i < bitmap; i++)
 		dirty += (size_t)__builtin_popcount(v[i]);
 	pages_off = HIVE_LOG_SECTOR + 4 + bitmap;
@@ -376,16 +393,16 @@ hive_log_dirty_vector(struct hive_log *log, struct hive_log_vector *ret,
 		                                       HIVE_LOG_SECTOR) < 0
 		               ? -ENOMEM
 		               : 0;
-	/* the pages themselves */
-	r = log_need(log, pages_off + HIVE_LOG_SECTOR * dirty);
+	/* vector and pages in one window */
+	r = log_window(log, 0, pages_off + HIVE_LOG_SECTOR * dirty, &b);
 	if (r <= 0)
 		return r < 0 ? r : read_failed(ret_why, log, pages_off);
-	v = log->data + HIVE_LOG_SECTOR + 4;
+	v = b + HIVE_LOG_SECTOR + 4;
 	*ret = (struct hive_log_vector){
 	        .bitmap = v,
 	        .bits = bitmap * 8,
 	        .n_dirty = dirty,
-	        .pages = log->data + pages_off,
+	        .pages = b + pages_off,
 	};
 	return 1;
 }

@@ -396,7 +396,7 @@ recover_old(struct replay *rp, struct hive_log **logs, size_t n,
 		rp->last_seq = primary_ok ? util_le32(primary + HIVE_BB_SEQ1)
 		                          : log->seq;
 		rp->hbins_size = log->hbins_size;
-		rp->flags = util_le32(log->data + HIVE_BB_FLAGS);
+		rp->flags = util_le32(log->base_block + HIVE_BB_FLAGS);
 		rp->base_from = log;
 		rp->rec->entries += (unsigned)v.n_dirty;
 		rp->rec->n_logs = 1;
@@ -437,7 +437,7 @@ static int
 finish_base_block(struct replay *rp, const uint8_t *primary, bool primary_ok)
 {
 	uint8_t b[HIVE_HEADER_SIZE];
-	const uint8_t *lb = rp->base_from->data;
+	const uint8_t *lb = rp->base_from->base_block;
 
 	if (primary_ok) {
 		memcpy(b, primary, HIVE_HEADER_SIZE);

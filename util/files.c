@@ -242,6 +242,41 @@ util_sha256_hex(const void *buf, size_t len, char ret[UTIL_SHA256_HEX_LEN + 1])
 	hex_digest(d, ret);
 }
 
+_Static_assert(sizeof(struct sha256_ctx) <=
+                       sizeof(((struct util_sha256 *)0)->opaque),
+               "struct util_sha256 too small for nettle's context");
+_Static_assert(SHA256_DIGEST_SIZE == UTIL_SHA256_LEN, "SHA-256 length");
+
+/* The context lives in the caller's opaque bytes: copied in and out (no
+ * type punning of the byte array). */
+void
+util_sha256_init(struct util_sha256 *s)
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	memcpy(s->opaque, &c, sizeof(c));
+}
+
+void
+util_sha256_update(struct util_sha256 *s, const void *buf, size_t len)
+{
+	struct sha256_ctx c;
+
+	memcpy(&c, s->opaque, sizeof(c));
+	sha256_update(&c, len, buf);
+	memcpy(s->opaque, &c, sizeof(c));
+}
+
+void
+util_sha256_final(struct util_sha256 *s, uint8_t ret[UTIL_SHA256_LEN])
+{
+	struct sha256_ctx c;
+
+	memcpy(&c, s->opaque, sizeof(c));
+	sha256_digest(&c, UTIL_SHA256_LEN, ret);
+}
+
 int
 util_sha256_file(const char *path, char ret[UTIL_SHA256_HEX_LEN + 1])
 {

@@ -237,6 +237,15 @@ char *util_path_join(const char *a, const char *b);
 void util_sha256_hex(const void *buf, size_t len,
                      char ret[UTIL_SHA256_HEX_LEN + 1]);
 int util_sha256_file(const char *path, char ret[UTIL_SHA256_HEX_LEN + 1]);
+/* Incremental SHA-256 over pieces (no allocation): init, update, final
+ * (the 32 raw bytes). */
+#define UTIL_SHA256_LEN 32
+struct util_sha256 {
+	uint8_t opaque[128]; /* nettle's sha256_ctx, copied in and out */
+};
+void util_sha256_init(struct util_sha256 *s);
+void util_sha256_update(struct util_sha256 *s, const void *buf, size_t len);
+void util_sha256_final(struct util_sha256 *s, uint8_t ret[UTIL_SHA256_LEN]);
 
 /* ---- little-endian accessors (for bounds-checked buffers) --------------- */
 

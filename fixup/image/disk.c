@@ -19,6 +19,9 @@
 #define UNDO_TRAILER_MAGIC "TRAILER\0"
 #define UNDO_TRAILER_LEN (8 + 8 + 32)
 #define EXTENT_MAX (1024u * 1024)
+/* Commit and undo log move the bytes through buffers this large: fresh
+ * memory costs more than the extra system calls. */
+#define COMMIT_CHUNK (64u * 1024)
 
 struct block {
 	uint64_t no; /* block number + 1; 0 = empty slot */
@@ -496,72 +499,136 @@ overlay_copy(struct fixup_disk *d, uint8_t *buf, uint64_t off, size_t len)
 }
 
 static void
-sha256_raw(const void *buf, size_t len, uint8_t ret[32])
+sha256_raw(const void *buf, size_t len, uint8_t ret[UTIL_SHA256_LEN])
 {
-	char hex[UTIL_SHA256_HEX_LEN + 1];
+	struct util_sha256 s;
 
-	util_sha256_hex(buf, len, hex);
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
+	util_sha256_init(&s);
+	util_sha256_update(&s, buf, len);
+	util_sha256_final(&s, ret);
+}
 
-		sscanf(hex + 2 * i, "%2x", &v);
-		ret[i] = (uint8_t)v;
+/* SHA-256 of the overlay bytes of [off, off+len), hashed in place. */
+static void
+overlay_sha256(struct fixup_disk *d, uint64_t off, size_t len,
+               uint8_t ret[UTIL_SHA256_LEN])
+{
+	struct util_sha256 s;
+
+	util_sha256_init(&s);
+	while (len > 0) {
+		struct block *b = block_find(d, off / FIXUP_DISK_BLOCK);
+		size_t in = (size_t)(off % FIXUP_DISK_BLOCK);
+		size_t n = MIN(len, (size_t)FIXUP_DISK_BLOCK - in);
+
+		util_sha256_update(&s, b->data + in, n);
+		off += n;
+		len -= n;
 	}
+	util_sha256_final(&s, ret);
+}
+
+/* The undo log streamed to its file through one COMMIT_CHUNK buffer, hashed
+ * as it goes (the trailer's SHA-256 covers everything before it). */
+struct undo_writer {
+	int fd;
+	uint8_t *buf;
+	size_t n;
+	uint64_t off;
+	struct util_sha256 sha;
+};
+
+static int
+undo_flush(struct undo_writer *w)
+{
+	int r = fixup_fd_pwrite(w->fd, w->buf, w->n, w->off);
+
+	if (r < 0)
+		return r;
+	w->off += w->n;
+	w->n = 0;
+	return 0;
+}
+
+/* Room for len (<= COMMIT_CHUNK) more bytes at w->buf + w->n. */
+static int
+undo_room(struct undo_writer *w, size_t len)
+{
+	return w->n + len > COMMIT_CHUNK ? undo_flush(w) : 0;
+}
+
+static int
+undo_put(struct undo_writer *w, const void *p, size_t len)
+{
+	int r = undo_room(w, len);
+
+	if (r < 0)
+		return r;
+	memcpy(w->buf + w->n, p, len);
+	util_sha256_update(&w->sha, p, len);
+	w->n += len;
+	return 0;
 }
 
 static int
 write_undo_log(struct fixup_disk *d, const struct extent *ext, size_t n,
                const char *undo_path)
 {
-	_cleanup_free_ uint8_t *log = NULL;
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
-	size_t total = UNDO_HEADER_LEN + UNDO_TRAILER_LEN, o = 0;
-	char hex[UTIL_SHA256_HEX_LEN + 1];
+	struct undo_writer w = {0};
+	uint8_t head[UNDO_HEADER_LEN], hdr[UNDO_RECORD_HEADER],
+	        trailer[UNDO_TRAILER_LEN];
 	int r;
 
-	for (size_t i = 0; i < n; i++)
-		total += UNDO_RECORD_HEADER + ext[i].len;
-	log = malloc(total);
-	if (!log)
-		return -ENOMEM;
-	memcpy(log, FIXUP_DISK_UNDO_MAGIC, UNDO_MAGIC_LEN);
-	o = UNDO_MAGIC_LEN;
-	util_put_le64(log + o, d->size);
-	util_put_le64(log + o + 8, n);
-	o += 16;
-	_cleanup_free_ uint8_t *cur = malloc(EXTENT_MAX);
-	if (!cur)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		util_put_le64(log + o, ext[i].off);
-		util_put_le32(log + o + 8, (uint32_t)ext[i].len);
-		/* What the commit will write there, to detect later changes. */
-		overlay_copy(d, cur, ext[i].off, ext[i].len);
-		sha256_raw(cur, ext[i].len, log + o + 12);
-		o += UNDO_RECORD_HEADER;
-		/* The original bytes come from the image, not the overlay. */
-		r = img_read(d, log + o, ext[i].len, ext[i].off);
-		if (r < 0)
-			return r;
-		o += ext[i].len;
-	}
-	memcpy(log + o, UNDO_TRAILER_MAGIC, 8);
-	util_put_le64(log + o + 8, n);
-	util_sha256_hex(log, o, hex);
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-
-		sscanf(hex + 2 * i, "%2x", &v);
-		log[o + 16 + i] = (uint8_t)v;
-	}
 	r = util_asprintf(&tmp, "%s.tmp", undo_path);
 	if (r < 0)
 		return r;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	r = fixup_fd_pwrite(fd, log, total, 0);
+	w.fd = fd;
+	w.buf = malloc(COMMIT_CHUNK);
+	if (!w.buf)
+		return -ENOMEM;
+	util_sha256_init(&w.sha);
+	memcpy(head, FIXUP_DISK_UNDO_MAGIC, UNDO_MAGIC_LEN);
+	util_put_le64(head + UNDO_MAGIC_LEN, d->size);
+	util_put_le64(head + UNDO_MAGIC_LEN + 8, n);
+	r = undo_put(&w, head, UNDO_HEADER_LEN);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		util_put_le64(hdr, ext[i].off);
+		util_put_le32(hdr + 8, (uint32_t)ext[i].len);
+		/* What the commit will write there, to detect later changes. */
+		overlay_sha256(d, ext[i].off, ext[i].len, hdr + 12);
+		r = undo_put(&w, hdr, UNDO_RECORD_HEADER);
+		/* The original bytes come from the image, not the overlay. */
+		for (size_t done = 0; done < ext[i].len && r >= 0;) {
+			size_t k = MIN(ext[i].len - done, (size_t)COMMIT_CHUNK);
+
+			r = undo_room(&w, k);
+			if (r >= 0)
+				r = img_read(d, w.buf + w.n, k,
+				             ext[i].off + done);
+			if (r >= 0) {
+				util_sha256_update(&w.sha, w.buf + w.n, k);
+				w.n += k;
+				done += k;
+			}
+		}
+	}
+	if (r >= 0) {
+		memcpy(trailer, UNDO_TRAILER_MAGIC, 8);
+		util_put_le64(trailer + 8, n);
+		util_sha256_final(&w.sha, trailer + 16);
+		r = undo_room(&w, UNDO_TRAILER_LEN);
+	}
+	if (r >= 0) {
+		memcpy(w.buf + w.n, trailer, UNDO_TRAILER_LEN);
+		w.n += UNDO_TRAILER_LEN;
+		r = undo_flush(&w);
+	}
+	free(w.buf);
 	if (r < 0)
 		return r;
 	if (fsync(fd) < 0)
@@ -609,32 +676,41 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 		if (r < 0)
 			return r;
 	}
-	buf = malloc(EXTENT_MAX);
-	back = malloc(EXTENT_MAX);
+	buf = malloc(COMMIT_CHUNK);
+	back = malloc(COMMIT_CHUNK);
 	if (!buf || !back)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		r = fault_point(d);
 		if (r < 0)
 			return r;
-		overlay_copy(d, buf, ext[i].off, ext[i].len);
-		r = img_write(d, buf, ext[i].len, ext[i].off);
-		if (r < 0)
-			return r;
+		for (size_t done = 0; done < ext[i].len;) {
+			size_t k = MIN(ext[i].len - done, (size_t)COMMIT_CHUNK);
+
+			overlay_copy(d, buf, ext[i].off + done, k);
+			r = img_write(d, buf, k, ext[i].off + done);
+			if (r < 0)
+				return r;
+			done += k;
+		}
 	}
 	/* Durable (fsync, NBD_CMD_FLUSH) before anyone says committed. */
 	r = d->io->ops->flush(d->io);
 	if (r < 0)
 		return r;
 	/* Verify: read everything back from the image itself. */
-	for (size_t i = 0; i < n; i++) {
-		overlay_copy(d, buf, ext[i].off, ext[i].len);
-		r = img_read(d, back, ext[i].len, ext[i].off);
-		if (r < 0)
-			return r;
-		if (memcmp(buf, back, ext[i].len) != 0)
-			return -EIO;
-	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t done = 0; done < ext[i].len;) {
+			size_t k = MIN(ext[i].len - done, (size_t)COMMIT_CHUNK);
+
+			overlay_copy(d, buf, ext[i].off + done, k);
+			r = img_read(d, back, k, ext[i].off + done);
+			if (r < 0)
+				return r;
+			if (memcmp(buf, back, k) != 0)
+				return -EIO;
+			done += k;
+		}
 	fixup_disk_discard(d);
 	return (int)MIN(n, (size_t)INT32_MAX);
 }
