@@ -13,9 +13,11 @@
  *     carries on only when it starts right after the last entry applied;
  *   - new format, bad primary base block: only the log with the latest
  *     entries, and its base block copy becomes the primary's;
- *   - old format: the log whose base block has the primary's last-written
+ *   - old format: a log whose base block has the primary's last-written
  *     timestamp (the first hive bin's when the primary's header is bad);
- *     its dirty pages are written where the DIRT vector says.
+ *     when both .LOG1 and .LOG2 have it (Windows 8 writes them in turn),
+ *     the newer one, by base-block sequence number; its dirty pages are
+ *     written where the DIRT vector says.
  *
  * The replay writes into an overlay of 4096-byte pages over the primary's
  * bytes (only the pages the logs touch are copied), which grows to the hive
@@ -344,6 +346,8 @@ static int
 recover_old(struct replay *rp, struct hive_log **logs, size_t n,
             const uint8_t *primary, size_t len, bool primary_ok)
 {
+	struct hive_log *c[HIVE_LOG_MAX_LOGS];
+	size_t n_c = 0;
 	uint64_t ts;
 	int r;
 
@@ -356,11 +360,13 @@ recover_old(struct replay *rp, struct hive_log **logs, size_t n,
 		return append(&rp->rec->detail, "; ",
 		              "the primary has neither a valid header nor a "
 		              "first hive bin to match an old-format log with");
+	/* Only a log written for this state of the primary (its timestamp)
+	 * applies.  Windows 8 writes .LOG1 and .LOG2 in turn: of those that
+	 * apply, the newest (base-block sequence number) is replayed, the
+	 * other only when the newest's pages cannot be had. */
 	for (size_t i = 0; i < n; i++) {
 		struct hive_log *log = logs[i];
-		_cleanup_free_ char *why = NULL;
-		struct hive_log_vector v;
-		size_t k = 0;
+		size_t k = n_c;
 
 		if (log->timestamp != ts) {
 			r = append(&rp->rec->detail, "; ",
@@ -371,6 +377,17 @@ recover_old(struct replay *rp, struct hive_log **logs, size_t n,
 				return r;
 			continue;
 		}
+		for (; k > 0 && seq_before(c[k - 1]->seq, log->seq); k--)
+			c[k] = c[k - 1];
+		c[k] = log;
+		n_c++;
+	}
+	for (size_t i = 0; i < n_c; i++) {
+		struct hive_log *log = c[i];
+		_cleanup_free_ char *why = NULL;
+		struct hive_log_vector v;
+		size_t k = 0;
+
 		r = hive_log_dirty_vector(log, &v, &why);
 		if (r < 0)
 			return r;

@@ -640,6 +640,28 @@ write_undo_log(struct fixup_disk *d, const struct extent *ext, size_t n,
 	return fsync_parent(undo_path);
 }
 
+/* Writes the overlay bytes of e to the image (back NULL), or checks that
+ * the image holds them (read into back), COMMIT_CHUNK at a time. */
+static int
+extent_out(struct fixup_disk *d, const struct extent *e, uint8_t *buf,
+           uint8_t *back)
+{
+	for (size_t done = 0; done < e->len;) {
+		size_t k = MIN(e->len - done, (size_t)COMMIT_CHUNK);
+		int r;
+
+		overlay_copy(d, buf, e->off + done, k);
+		r = back ? img_read(d, back, k, e->off + done)
+		         : img_write(d, buf, k, e->off + done);
+		if (r < 0)
+			return r;
+		if (back && memcmp(buf, back, k) != 0)
+			return -EIO;
+		done += k;
+	}
+	return 0;
+}
+
 static int
 fault_point(struct fixup_disk *d)
 {
@@ -684,33 +706,20 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 		r = fault_point(d);
 		if (r < 0)
 			return r;
-		for (size_t done = 0; done < ext[i].len;) {
-			size_t k = MIN(ext[i].len - done, (size_t)COMMIT_CHUNK);
-
-			overlay_copy(d, buf, ext[i].off + done, k);
-			r = img_write(d, buf, k, ext[i].off + done);
-			if (r < 0)
-				return r;
-			done += k;
-		}
+		r = extent_out(d, &ext[i], buf, NULL);
+		if (r < 0)
+			return r;
 	}
 	/* Durable (fsync, NBD_CMD_FLUSH) before anyone says committed. */
 	r = d->io->ops->flush(d->io);
 	if (r < 0)
 		return r;
 	/* Verify: read everything back from the image itself. */
-	for (size_t i = 0; i < n; i++)
-		for (size_t done = 0; done < ext[i].len;) {
-			size_t k = MIN(ext[i].len - done, (size_t)COMMIT_CHUNK);
-
-			overlay_copy(d, buf, ext[i].off + done, k);
-			r = img_read(d, back, k, ext[i].off + done);
-			if (r < 0)
-				return r;
-			if (memcmp(buf, back, k) != 0)
-				return -EIO;
-			done += k;
-		}
+	for (size_t i = 0; i < n; i++) {
+		r = extent_out(d, &ext[i], buf, back);
+		if (r < 0)
+			return r;
+	}
 	fixup_disk_discard(d);
 	return (int)MIN(n, (size_t)INT32_MAX);
 }

@@ -10,9 +10,10 @@
  *     applied, 2130), valid checksum, the logs' final size;
  *   - logs crafted here from that material: a torn last entry, a bad hash,
  *     a log that does not continue the other, a page beyond the hive size,
- *     logs older than the primary, and an old-format (DIRT) log written
- *     from the specification, each giving the right state or a refusal
- *     naming the log, the inputs never written;
+ *     logs older than the primary, and old-format (DIRT) logs written
+ *     from the specification (alone; two for the same state, the newer
+ *     of which is replayed whatever its name), each giving the right state
+ *     or a refusal naming the log, the inputs never written;
  *   - a reset log (what imgfix writes after a fix) replays nothing.
  *
  * Skipped (77) without the corpus.
@@ -674,6 +675,99 @@ TEST(old_format_log)
 	assert_detail(&rec, "SYSTEM.LOG1: written for another state");
 	hive_recovery_done(&rec);
 	free(log.data);
+	free(want.data);
+	unload(&in);
+}
+
+/*
+ * A second old-format log for the same state of the primary (same
+ * timestamp) but one sequence number older, as Windows 8 leaves the log it
+ * wrote before the other one: it holds one page, the primary's own first
+ * sector of hive bins, so that replaying it instead of the newer log cannot
+ * give the recovered hive.
+ */
+static struct blob
+older_old_format_log(const struct blob *primary, const struct blob *newer)
+{
+	uint32_t hbins = util_le32(newer->data + HIVE_BB_HBINS_SIZE);
+	size_t bitmap = hbins / HIVE_LOG_SECTOR / 8, pages_at;
+	struct blob log;
+	uint8_t *b;
+
+	pages_at = (HIVE_LOG_SECTOR + 4 + bitmap + HIVE_LOG_SECTOR - 1) /
+	           HIVE_LOG_SECTOR * HIVE_LOG_SECTOR;
+	log.len = pages_at + HIVE_LOG_SECTOR;
+	log.data = calloc(1, log.len);
+	ASSERT_NOT_NULL(log.data);
+	b = (uint8_t *)log.data;
+	memcpy(b, newer->data, HIVE_LOG_SECTOR);
+	util_put_le32(b + HIVE_BB_SEQ1, util_le32(b + HIVE_BB_SEQ1) - 1);
+	util_put_le32(b + HIVE_BB_SEQ2, util_le32(b + HIVE_BB_SEQ1));
+	hive_base_block_seal(b);
+	memcpy(b + HIVE_LOG_SECTOR, "DIRT", 4);
+	b[HIVE_LOG_SECTOR + 4] = 1;
+	memcpy(b + pages_at, primary->data + HIVE_HEADER_SIZE, HIVE_LOG_SECTOR);
+	return log;
+}
+
+TEST(old_format_two_logs_newer_is_replayed)
+{
+	struct hive_recovery rec = {0};
+	struct blob want = slurp(recovered()), newer, older, got;
+	struct inputs in;
+
+	load(&in);
+	newer = old_format_log(&in.p, &want);
+	older = older_old_format_log(&in.p, &newer);
+	/* both written for this state: the newer one, whatever its name */
+	for (int swap = 0; swap < 3; swap++) {
+		_cleanup_free_ char *path = NULL;
+		const char *tags[] = {"old2-newer-log2", "old2-newer-log1",
+		                      "old2-stale-log1"};
+
+		if (swap == 2) {
+			/* an older log for another state: named, not used */
+			util_put_le64(older.data + HIVE_BB_TIMESTAMP, 12345);
+			hive_base_block_seal((uint8_t *)older.data);
+		}
+		run_case(tags[swap], &in.p, swap == 1 ? &newer : &older,
+		         swap == 1 ? &older : &newer, &rec, &path);
+		ASSERT_TRUE(rec.recovered);
+		ASSERT_NOT_NULL(
+		        strstr(rec.logs, swap == 1 ? "SYSTEM.LOG1 (old format"
+		                                   : "SYSTEM.LOG2 (old "
+		                                     "format"));
+		ASSERT_EQ(rec.n_logs, 1u);
+		got = slurp(path);
+		ASSERT_EQ(got.len, want.len);
+		ASSERT_MEMEQ(got.data + HIVE_HEADER_SIZE,
+		             want.data + HIVE_HEADER_SIZE,
+		             want.len - HIVE_HEADER_SIZE);
+		ASSERT_TRUE(!hive_header_dirty(got.data, got.len));
+		free(got.data);
+		if (swap == 2)
+			assert_detail(&rec, "SYSTEM.LOG1: written for another "
+			                    "state");
+		hive_recovery_done(&rec);
+	}
+	/* the older one alone replays its own page: not the recovered hive */
+	{
+		_cleanup_free_ char *path = NULL;
+
+		util_put_le64(older.data + HIVE_BB_TIMESTAMP,
+		              util_le64(newer.data + HIVE_BB_TIMESTAMP));
+		hive_base_block_seal((uint8_t *)older.data);
+		run_case("old2-older-alone", &in.p, &older, NULL, &rec, &path);
+		got = slurp(path);
+		ASSERT_TRUE(!rec.recovered || got.len != want.len ||
+		            memcmp(got.data + HIVE_HEADER_SIZE,
+		                   want.data + HIVE_HEADER_SIZE,
+		                   want.len - HIVE_HEADER_SIZE) != 0);
+		free(got.data);
+		hive_recovery_done(&rec);
+	}
+	free(newer.data);
+	free(older.data);
 	free(want.data);
 	unload(&in);
 }
