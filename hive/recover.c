@@ -195,7 +195,9 @@ image_write(struct image *img, size_t off, const uint8_t *src, size_t n)
 
 			if (!p)
 				return -ENOMEM;
-			image_read(img, no * IMAGE_PAGE, p, IMAGE_PAGE);
+			/* what the write leaves of the page as it was */
+			if (k < IMAGE_PAGE)
+				image_read(img, no * IMAGE_PAGE, p, IMAGE_PAGE);
 			img->pages[no] = p;
 		}
 		memcpy(img->pages[no] + in, src, k);
