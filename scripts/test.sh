@@ -2,7 +2,7 @@
 # README command (2): builds imgfix and runs the whole test suite — what CI
 # runs (.ci/run calls this):
 #   1. the normal build: every suite (unit, image, format, fuzz replay, and
-#      the slow guestfs and boot suites) but `wip`, tests that do not pass yet;
+#      the slow guestfs and boot suites);
 #   2. an ASan+UBSan build: the unit and image suites;
 #   3. valgrind (memcheck) over the unit suite.
 # Any failure, sanitizer or valgrind report fails the run.
@@ -27,8 +27,7 @@ bash scripts/install-deps.sh
 
 echo "== normal build: all suites =="
 setup "$build"
-meson test -C "$build" --print-errorlogs --num-processes "$jobs" \
-	--no-suite wip
+meson test -C "$build" --print-errorlogs --num-processes "$jobs"
 
 echo "== ASan + UBSan: unit and image suites =="
 setup "$build-asan" -Db_sanitize=address,undefined -Db_lundef=false \
