@@ -578,8 +578,9 @@ initramfs_modules(struct lin_ctx *l, const struct rules_action *a,
 	                  list);
 	return fixup_plan_add_problem(
 	        l->p, origin, false,
-	        "rebuild it in the guest (dracut -f / update-initramfs -u / "
-	        "mkinitrd) or with --backend guestfs",
+	        "imgfix does not run the rebuild on any road yet: run dracut "
+	        "-f / update-initramfs -u / mkinitrd in the guest, booted on "
+	        "a bus its initramfs has (IDE/SATA)",
 	        "initramfs rebuild still needed: it lacks %s", list);
 }
 
