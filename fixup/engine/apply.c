@@ -12,6 +12,7 @@
 
 #include "engine/apply.h"
 #include "image/disk-io.h"
+#include "image/qcow2-merge.h"
 #include "image/disk.h"
 #include "image/volume.h"
 
@@ -407,8 +408,12 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	_cleanup_free_ size_t *op_vol = NULL;
 	struct fixup_apply_result res = {0};
 	struct journal j = {0};
-	bool raw = !fixup_image_is_dir(img) && !fixup_image_is_guestfs(img),
-	     committed = false;
+	bool gfs = fixup_image_is_guestfs(img),
+	     raw = !fixup_image_is_dir(img) && !gfs, committed = false;
+	/* The raw and the guestfs road commit through undo logs (the guestfs
+	 * road one per disk, qcow2-merge.h). */
+	bool undo_logs = raw || gfs;
+	const char *format = fixup_image_format(img);
 	char created[32];
 	int r;
 
@@ -429,16 +434,21 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 			goto finish;
 		}
 	}
-	j.image_format = raw ? strdup(fixup_image_format(img)) : NULL;
+	/* guestfs: NULL when the format was detected (rollback detects it
+	 * again from the header magic, as the commit did). */
+	j.image_format = (raw || (gfs && !streq(format, "auto")))
+	                         ? strdup(format)
+	                         : NULL;
 	j.backend = strdup(fixup_volume_backend(root));
 	j.root = strdup(fixup_volume_name(root));
 	now_iso(created);
 	j.created = strdup(created);
-	j.undo_log = raw;
+	j.undo_log = undo_logs;
 	j.image_size = fixup_image_layout(img)->size;
 	res.backup_dir = strdup(backup_dir);
 	if (!j.dir || !j.image || !j.backend || !j.root || !j.created ||
-	    !res.backup_dir || (raw && !j.image_format)) {
+	    !res.backup_dir ||
+	    ((raw || (gfs && !streq(format, "auto"))) && !j.image_format)) {
 		r = -ENOMEM;
 		goto finish;
 	}
@@ -493,14 +503,33 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 		op_vol[i] = fixup_volume_index(p->ops[i].vol ? p->ops[i].vol
 		                                             : root);
 
-	/* 3. Commit: flush the volume; raw images write the overlay now. */
+	/* 3. guestfs: verify through the appliance before its commit shuts
+	 * it down (what it wrote is then in the qcow2 overlays; the commit
+	 * reads back the bytes it writes to the disks). */
+	if (gfs) {
+		r = fixup_image_close_volumes(img);
+		if (r < 0) {
+			log_error_errno(r, "Failed to flush the changes: %s",
+			                fixup_error_detail()
+			                        ? fixup_error_detail()
+			                        : strerror(-r));
+			goto finish;
+		}
+		r = verify(img, op_vol, p, &j, raw);
+		if (r < 0)
+			goto finish;
+		util_log_phase("apply: verify");
+	}
+
+	/* 4. Commit: flush the volume; raw images write the overlay now,
+	 * the guestfs road its qcow2 overlays. */
 	undo = util_path_join(backup_dir, JOURNAL_UNDO);
 	if (!undo) {
 		r = -ENOMEM;
 		goto finish;
 	}
 	fixup_clear_error();
-	r = fixup_image_commit(img, raw ? undo : NULL);
+	r = fixup_image_commit(img, undo_logs ? undo : NULL);
 	if (r < 0) {
 		/* The detail says more than errno when there is one (the NBD
 		 * server went away ...). */
@@ -517,18 +546,20 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	committed = true;
 	util_log_phase("apply: commit");
 
-	/* 4. Verify by reading everything back (volumes are reopened). */
-	r = verify(img, op_vol, p, &j, raw);
-	if (r < 0)
-		goto finish;
-	util_log_phase("apply: verify");
+	/* 5. Verify by reading everything back (volumes are reopened). */
+	if (!gfs) {
+		r = verify(img, op_vol, p, &j, raw);
+		if (r < 0)
+			goto finish;
+		util_log_phase("apply: verify");
+	}
 	r = journal_set_state(&j, "complete");
 
 finish:
 	if (r >= 0) {
 		*ret = res;
 		res = (struct fixup_apply_result){0};
-	} else if (raw && !committed && j.state) {
+	} else if (undo_logs && !committed && j.state) {
 		/* Writes were still in the overlay: the image is untouched
 		 * (unless the commit itself failed after its undo log). */
 		_cleanup_free_ char *u =
@@ -628,7 +659,52 @@ rollback_dir(struct journal *j, char *const *keys)
 	                            &v) >= 0)
 		for (size_t i = util_strv_length(j->created_dirs); i-- > 0;)
 			(void)fixup_volume_remove(v, j->created_dirs[i]);
+	/* The guestfs road writes through qcow2 overlays: commit them (a
+	 * journal without undo logs has none to write either). */
+	if (fixup_image_is_guestfs(img)) {
+		r = fixup_image_commit(img, NULL);
+		return r < 0 ? r : 0;
+	}
 	return fixup_image_close_volumes(img);
+}
+
+/* Restores one disk from its undo log: 0 when restored or never written
+ * (no complete undo log). */
+static int
+rollback_disk(const char *image, const char *format, const char *undo,
+              bool force)
+{
+	_cleanup_(fixup_io_freep) struct fixup_io *io = NULL;
+	int r;
+
+	/* The image's bytes as the fix saw them: through qemu-nbd for a
+	 * qcow2, vmdk ... (so rollback restores what the guest sees),
+	 * directly for a raw file; format NULL: detected from the header. */
+	r = fixup_io_open(image, format, true, &io);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open %s: %s", image,
+		                       fixup_error_detail()
+		                               ? fixup_error_detail()
+		                               : strerror(-r));
+	r = fixup_disk_undo_io(io, undo, force);
+	/* qemu-nbd has closed the image before the journal says rolled
+	 * back. */
+	io = fixup_io_free(io);
+	if (r == -ENOENT || r == -ENODATA)
+		/* The undo log was never completed: the image was never
+		 * written. */
+		return 0;
+	if (r == -ESTALE)
+		log_error("%s changed after the fix (the guest ran, or "
+		          "another tool wrote to it): rolling back now "
+		          "would corrupt its filesystem. Nothing was "
+		          "written to it. Restore a copy, or use --force to "
+		          "put the original bytes back anyway.",
+		          image);
+	else if (r < 0)
+		log_error_errno(r, "Failed to restore %s from %s: %m", image,
+		                undo);
+	return r;
 }
 
 int
@@ -661,40 +737,21 @@ fixup_rollback(const char *image, const char *backup_dir, bool force,
 		return 1;
 	}
 	if (j.undo_log) {
-		_cleanup_(fixup_io_freep) struct fixup_io *io = NULL;
+		bool gfs = j.backend && streq(j.backend, "guestfs");
+		const char *format =
+		        j.image_format ? j.image_format : (gfs ? NULL : "raw");
 
-		/* The image's bytes as the fix saw them: through qemu-nbd
-		 * for a qcow2, vmdk ... (so rollback restores what the guest
-		 * sees), directly for a raw file. */
-		r = fixup_io_open(j.image,
-		                  j.image_format ? j.image_format : "raw", true,
-		                  &io);
-		if (r < 0) {
-			log_error_errno(r, "Failed to open %s: %s", j.image,
-			                fixup_error_detail()
-			                        ? fixup_error_detail()
-			                        : strerror(-r));
-			journal_done(&j);
-			return r;
+		/* One undo log per disk (the guestfs road's further disks:
+		 * fixup_merge_undo_path()). */
+		r = rollback_disk(j.image, format, undo, force);
+		for (size_t i = 0; r >= 0 && i < util_strv_length(j.disks);
+		     i++) {
+			_cleanup_free_ char *u =
+			        fixup_merge_undo_path(undo, i + 1);
+
+			r = u ? rollback_disk(j.disks[i], format, u, force)
+			      : -ENOMEM;
 		}
-		r = fixup_disk_undo_io(io, undo, force);
-		/* qemu-nbd has closed the image before the journal says
-		 * rolled back. */
-		io = fixup_io_free(io);
-		if (r == -ENOENT || r == -ENODATA)
-			/* The undo log was never completed: the image was
-			 * never written. */
-			r = 0;
-		else if (r == -ESTALE)
-			log_error("%s changed after the fix (the guest ran, or "
-			          "another tool wrote to it): rolling back now "
-			          "would corrupt its filesystem. Nothing was "
-			          "written. Restore a copy, or use --force to "
-			          "put the original bytes back anyway.",
-			          j.image);
-		else if (r < 0)
-			log_error_errno(r, "Failed to restore %s from %s: %m",
-			                j.image, undo);
 	} else
 		r = rollback_dir(&j, keys);
 	if (r >= 0)

@@ -34,6 +34,7 @@
 	X(guestfs_command)                 \
 	X(guestfs_create)                  \
 	X(guestfs_cryptsetup_open)         \
+	X(guestfs_disk_create)             \
 	X(guestfs_free_partition_list)     \
 	X(guestfs_free_statns)             \
 	X(guestfs_inspect_get_mountpoints) \

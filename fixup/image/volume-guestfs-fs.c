@@ -375,6 +375,8 @@ fixup_volume_guestfs_open(struct fixup_volume *v, struct fixup_guestfs *f,
 		return -EINVAL;
 	if ((flags & FIXUP_OPEN_WRITE) && !f->writable)
 		return -EROFS;
+	if (!f->g) /* committed: the appliance is down */
+		return -ESHUTDOWN;
 	r = gfs_mount(f, i);
 	if (r < 0)
 		return r;

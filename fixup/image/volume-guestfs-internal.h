@@ -42,6 +42,11 @@ struct fixup_guestfs {
 	char **roots;    /* guestfs_inspect_os() */
 	char *disk;      /* the image's whole-disk device ("/dev/sda") */
 	ssize_t mounted; /* filesystem mounted at "/", -1 none */
+	/* Writable handles: the appliance writes a qcow2 overlay per disk
+	 * (overlays[i] over disk i, in the private directory tmpdir); the
+	 * disks are written at commit (fixup_guestfs_commit()). */
+	char *tmpdir;
+	char **overlays;
 	struct util_progress *progress;
 };
 
@@ -70,5 +75,7 @@ int gfs_device_io(struct fixup_guestfs *f, const char *dev, bool write,
 /* Creates f->g for f->path and launches the appliance: KVM first (with a
  * watchdog), TCG when KVM does not work.  -ENXIO when none starts. */
 int gfs_launch(struct fixup_guestfs *f);
+/* Removes the overlays and their directory (nothing when there are none). */
+void gfs_overlays_remove(struct fixup_guestfs *f);
 
 #endif

@@ -4,14 +4,20 @@
  * start (nested virt, no usable /dev/kvm) or gives no answer within the
  * KVM timeout, the handle is recreated with backend setting force_tcg.
  * Launch progress goes to util/progress (a line on a terminal only).
+ * A writable handle is given a fresh qcow2 overlay per disk, not the disks
+ * (as virt-v2v does): the appliance's writes stay out of the images until
+ * fixup_guestfs_commit() (volume-guestfs.c) puts them in through the undo
+ * log.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "image/disk-io.h"
 #include "image/volume-guestfs-internal.h"
 #include "util.h"
 
@@ -147,7 +153,104 @@ env_forces_tcg(void)
 	return s && strstr(s, GFS_TCG_SETTING);
 }
 
-/* A configured handle with the image added. */
+/* ---- the overlays of a writable handle --------------------------------- */
+
+void
+gfs_overlays_remove(struct fixup_guestfs *f)
+{
+	if (f->tmpdir)
+		(void)util_rm_rf(f->tmpdir);
+	free(f->tmpdir);
+	f->tmpdir = NULL;
+	util_strv_free(f->overlays);
+	f->overlays = NULL;
+}
+
+/* The format of the image at path: f->format, or detected from its header
+ * (format.c: qemu never probes).  -EROFS for a format that cannot be
+ * written in place. */
+static int
+base_format(struct fixup_guestfs *f, const char *path, const char **ret)
+{
+	_cleanup_close_ int fd = -EBADF;
+	bool ro = false;
+	int r;
+
+	if (f->format) {
+		*ret = f->format;
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return fixup_set_error(-errno, "%s: cannot open: %s", path,
+		                       strerror(errno));
+	r = fixup_format_detect(fd, path, ret, &ro);
+	if (r < 0)
+		return r;
+	if (ro)
+		return fixup_set_error(-EROFS,
+		                       "%s: a streamOptimized vmdk cannot be "
+		                       "written in place; convert it first "
+		                       "(qemu-img convert -O vmdk -o "
+		                       "subformat=monolithicSparse)",
+		                       path);
+	return 0;
+}
+
+/*
+ * A fresh qcow2 overlay per disk, backed by the disk (absolute path,
+ * backing format given), in a private directory: the appliance writes
+ * there and the disks stay untouched until fixup_guestfs_commit().
+ * Recreated for each launch attempt (a failed KVM launch leaves nothing
+ * worth keeping).
+ */
+static int
+gfs_overlays_create(struct fixup_guestfs *f, guestfs_h *g)
+{
+	size_t n = 1 + util_strv_length(f->more);
+	int r;
+
+	if (!f->tmpdir) {
+		r = util_mkdtemp("guestfs", &f->tmpdir);
+		if (r < 0)
+			return fixup_set_error(r,
+			                       "%s: cannot create a temporary "
+			                       "directory for the overlays: %s",
+			                       f->path, strerror(-r));
+	}
+	util_strv_free(f->overlays);
+	f->overlays = calloc(n + 1, sizeof(char *));
+	if (!f->overlays)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = i == 0 ? f->path : f->more[i - 1];
+		_cleanup_free_ char *base = realpath(p, NULL);
+		const char *fmt;
+
+		if (!base)
+			return fixup_set_error(-errno, "%s: %s", p,
+			                       strerror(errno));
+		r = base_format(f, base, &fmt);
+		if (r < 0)
+			return r;
+		if (util_asprintf(&f->overlays[i], "%s/disk%zu.qcow2",
+		                  f->tmpdir, i) < 0)
+			return -ENOMEM;
+		(void)unlink(f->overlays[i]);
+		if (sym_guestfs_disk_create(
+		            g, f->overlays[i], "qcow2", -1,
+		            GUESTFS_DISK_CREATE_BACKINGFILE, base,
+		            GUESTFS_DISK_CREATE_BACKINGFORMAT, fmt, -1) < 0)
+			return fixup_set_error(-EIO,
+			                       "%s: cannot create its qcow2 "
+			                       "overlay: %s",
+			                       p, sym_guestfs_last_error(g));
+	}
+	return 0;
+}
+
+/* A configured handle with the image added: the disks themselves when
+ * read-only, their overlays when writable. */
 static int
 gfs_handle(struct fixup_guestfs *f, bool tcg)
 {
@@ -174,10 +277,22 @@ gfs_handle(struct fixup_guestfs *f, bool tcg)
 		sym_guestfs_close(g);
 		return -ENOMEM;
 	}
+	if (f->writable) {
+		r = gfs_overlays_create(f, g);
+		if (r < 0) {
+			sym_guestfs_close(g);
+			return r;
+		}
+	}
 	for (size_t i = 0; i <= util_strv_length(f->more); i++) {
 		const char *p = i == 0 ? f->path : f->more[i - 1];
 
-		if (f->format)
+		if (f->writable)
+			r = sym_guestfs_add_drive_opts(
+			        g, f->overlays[i],
+			        GUESTFS_ADD_DRIVE_OPTS_FORMAT, "qcow2",
+			        GUESTFS_ADD_DRIVE_OPTS_READONLY, 0, -1);
+		else if (f->format)
 			r = sym_guestfs_add_drive_opts(
 			        g, p, GUESTFS_ADD_DRIVE_OPTS_FORMAT, f->format,
 			        GUESTFS_ADD_DRIVE_OPTS_READONLY,

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "image/qcow2-merge.h"
 #include "image/volume-guestfs-internal.h"
 #include "util.h"
 
@@ -214,6 +215,7 @@ fixup_guestfs_close(struct fixup_guestfs *f)
 			r = gfs_fail(f, "cannot shut the appliance down", NULL);
 		sym_guestfs_close(f->g);
 	}
+	gfs_overlays_remove(f);
 	util_progress_end(f->progress);
 	util_strv_free(f->devices);
 	util_strv_free(f->fstypes);
@@ -224,6 +226,44 @@ fixup_guestfs_close(struct fixup_guestfs *f)
 	free(f->path);
 	free(f);
 	return writable ? r : 0;
+}
+
+int
+fixup_guestfs_commit(struct fixup_guestfs *f, const char *undo_path)
+{
+	int r = 0, total = 0;
+
+	if (!f->writable || !f->g)
+		return fixup_set_error(
+		        -EBADF, "%s: no writable appliance to commit", f->path);
+	/* Everything the appliance wrote is in the overlays once it is
+	 * down. */
+	if (f->mounted >= 0 && sym_guestfs_umount_all(f->g) < 0)
+		r = gfs_fail(f, "cannot unmount", "the filesystems");
+	f->mounted = -1;
+	if (sym_guestfs_shutdown(f->g) < 0 && r == 0)
+		r = gfs_fail(f, "cannot shut the appliance down", NULL);
+	sym_guestfs_close(f->g);
+	f->g = NULL;
+	/* One disk after the other, each with its own undo log: a disk
+	 * without a complete undo log was not written. */
+	for (size_t i = 0; r >= 0 && f->overlays && f->overlays[i]; i++) {
+		const char *p = i == 0 ? f->path : f->more[i - 1];
+		_cleanup_free_ char *undo = NULL;
+
+		if (undo_path) {
+			undo = fixup_merge_undo_path(undo_path, i);
+			if (!undo) {
+				r = -ENOMEM;
+				break;
+			}
+		}
+		r = fixup_merge_commit(p, f->format, f->overlays[i], undo);
+		if (r >= 0)
+			total += r;
+	}
+	gfs_overlays_remove(f);
+	return r < 0 ? r : total;
 }
 
 size_t
@@ -455,6 +495,12 @@ gfs_source_open_volume(struct fixup_volume *v, void *src, size_t fs,
 }
 
 static int
+gfs_source_commit(void *src, const char *undo_path)
+{
+	return fixup_guestfs_commit(src, undo_path);
+}
+
+static int
 gfs_source_close(void *src)
 {
 	return fixup_guestfs_close(src);
@@ -467,5 +513,6 @@ const struct fixup_source_ops fixup_source_guestfs = {
         .disk_io = gfs_disk_io,
         .device = gfs_source_device,
         .open_volume = gfs_source_open_volume,
+        .commit = gfs_source_commit,
         .close = gfs_source_close,
 };

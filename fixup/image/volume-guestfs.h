@@ -56,6 +56,17 @@ fixup_guestfs_closep(struct fixup_guestfs **g)
 		(void)fixup_guestfs_close(*g);
 }
 
+/*
+ * Commits what the appliance of a writable handle wrote: shuts it down
+ * (every write is then in the qcow2 overlays) and puts each overlay's top
+ * layer into its disk through disk.c's overlay and undo log
+ * (qcow2-merge.h): undo_path for the first disk, fixup_merge_undo_path()
+ * for the others (NULL: no undo log).  The disks are untouched before
+ * this call.  Afterwards the handle opens no volume.  Returns the number
+ * of extents written.
+ */
+int fixup_guestfs_commit(struct fixup_guestfs *g, const char *undo_path);
+
 /* The filesystems found at open: device names ("/dev/sda1",
  * "/dev/vg/root") and their types ("ext4", "ntfs", ...). */
 size_t fixup_guestfs_n_filesystems(const struct fixup_guestfs *g);

@@ -160,6 +160,10 @@ struct fixup_source_ops {
 	 * one volume at a time. */
 	int (*open_volume)(struct fixup_volume *v, void *src, size_t fs,
 	                   unsigned flags);
+	/* Optional: writes what the volumes changed to the image, with the
+	 * undo log undo_path (NULL: none); returns the number of extents
+	 * written.  Sources without it write in place. */
+	int (*commit)(void *src, const char *undo_path);
 	/* Frees src (NULL is fine); returns the first error of a writable
 	 * source (a failed shutdown may have lost writes). */
 	int (*close)(void *src);

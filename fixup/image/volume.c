@@ -336,6 +336,8 @@ fixup_image_commit(struct fixup_image *img, const char *undo_path)
 {
 	int r = fixup_image_close_volumes(img);
 
+	if (r >= 0 && img->src_ops && img->src_ops->commit)
+		return img->src_ops->commit(img->src, undo_path);
 	if (r < 0 || img->is_dir || !img->disk)
 		return r;
 	return fixup_disk_commit(img->disk, undo_path);

@@ -164,8 +164,11 @@ int fixup_image_close_volumes(struct fixup_image *img);
  * Closes every volume and writes what they changed to the image: raw
  * images commit the disk overlay, with an undo log at undo_path (NULL: no
  * undo log — only for callers that keep their own backup) and read-back
- * verification; directory images have written already.  Returns the
- * number of extents written (0 for directories).
+ * verification; directory images have written already; the guestfs
+ * road shuts the appliance down and commits its qcow2 overlays the raw
+ * way, one undo log per disk (fixup_guestfs_commit(), after which no
+ * volume opens).  Returns the number of extents written (0 for
+ * directories).
  */
 int fixup_image_commit(struct fixup_image *img, const char *undo_path);
 /* The raw image under img (NULL for directories): every direct backend

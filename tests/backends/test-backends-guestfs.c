@@ -6,8 +6,11 @@
  * test cases, which run in order); exit 77 when no appliance can start.
  * Writes are checked afterwards on the raw conversion of the qcow2 with
  * e2fsck -fn and debugfs, and compared with the same writes done by the
- * ext backend on the raw image.
+ * ext backend on the raw image.  The appliance writes a qcow2 overlay:
+ * the image is unchanged until fixup_guestfs_commit(), whose undo log
+ * then gives back every byte.
  */
+#include "image/disk-io.h"
 #include "tests.h"
 
 #include "backends-test-util.h"
@@ -203,17 +206,28 @@ TEST(write_and_run)
 	ASSERT_TRUE(strstr(fixup_error_detail(), "dracut") != NULL);
 }
 
-/* Runs last: shuts the appliance down and checks what reached the image
- * against the direct road doing the same edits on the raw image. */
+/* Runs last: commits, shuts the appliance down and checks what reached the
+ * image against the direct road doing the same edits on the raw image. */
 TEST(zz_same_as_direct_road)
 {
-	_cleanup_free_ char *back = NULL, *direct = NULL;
+	_cleanup_free_ char *back = NULL, *direct = NULL, *orig_raw = NULL,
+	                    *gfs_undo = NULL;
+	struct fixup_io *io = NULL;
 	struct fixup_disk *d = NULL;
 	struct fixup_volume *v;
 
 	setup();
 	ASSERT_OK(bt_volume_free(vol));
 	vol = NULL;
+	/* The appliance wrote a qcow2 overlay: the image is untouched until
+	 * the commit, which writes it through an undo log. */
+	orig_raw = bt_path("orig.img");
+	ASSERT_EQ(bt_sh("qemu-img convert -f qcow2 -O raw '%s' '%s' && "
+	                "cmp -s '%s' '%s'",
+	                qcow2, orig_raw, orig_raw, raw),
+	          0);
+	gfs_undo = bt_path("gfs.undo");
+	ASSERT_TRUE(fixup_guestfs_commit(gfs, gfs_undo) > 0);
 	ASSERT_OK(fixup_guestfs_close(gfs));
 	gfs = NULL;
 
@@ -253,5 +267,13 @@ TEST(zz_same_as_direct_road)
 	                "$3, $4, $5, $6, $NF}' | sort >$i.ls; done; "
 	                "cmp -s back.ls direct.ls",
 	                tests_tmpdir(), BT_PART_START),
+	          0);
+
+	/* The undo log gives back every byte of the qcow2's disk. */
+	ASSERT_OK(fixup_io_open(qcow2, "qcow2", true, &io));
+	ASSERT_OK(fixup_disk_undo_io(io, gfs_undo, false));
+	fixup_io_free(io);
+	ASSERT_EQ(bt_sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s'", qcow2,
+	                orig_raw),
 	          0);
 }

@@ -16,11 +16,11 @@
 # the rollback the guest's /etc, read back by guestfish, is the recipe's
 # tree again, file by file and link by link.
 #
-# The guestfs road's rollback restores files, not the disks' bytes: the
-# appliance writes the images in place, so the md superblocks' event
-# counters, the ext4 journals and the directories' times stay as the fix
-# and the rollback left them (the direct road's undo log restores the
-# bytes of a raw image; the guestfs road has none).
+# The rollback restores bytes, not only files: the appliance writes qcow2
+# overlays, the commit puts them into the images through one undo log per
+# disk (undo.log, undo.log.1 ...), and after the rollback every image has
+# the SHA-256 it had before the fix (md superblocks, ext4 journals and
+# times included).
 #
 # The two guests run at once (three appliance boots each); exit 77 when
 # guestfish is missing or no appliance starts.
@@ -99,6 +99,20 @@ fix_rollback() {
 		printf '\nstate rolled-back\n'
 	) | diff -u - "$tmp/$name.journal" ||
 		fail "$name: the journal does not name every disk"
+	n=0
+	for i in $images; do
+		u=$tmp/$name.bk/undo.log
+		[ $n -eq 0 ] || u=$u.$n
+		[ -s "$u" ] || fail "$name: no undo log $u for $i"
+		n=$((n + 1))
+	done
+	# shellcheck disable=SC2086
+	rolled=$(cd "$tmp" && sha256sum $images)
+	if [ "$rolled" != "$before" ]; then
+		fail "$name: the images are not byte-identical after rollback:
+before: $before
+after:  $rolled"
+	fi
 
 	mkdir "$tmp/$name.etc"
 	set --
@@ -116,7 +130,7 @@ fix_rollback() {
 	diff -r --no-dereference "$tmp/$name.tree/root/etc" \
 		"$tmp/$name.etc/etc" ||
 		fail "$name: /etc differs from the recipe after rollback"
-	echo "$name: rolled back, /etc as built"
+	echo "$name: rolled back, every image byte-identical, /etc as built"
 }
 
 md() {
