@@ -414,6 +414,9 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	 * road one per disk, qcow2-merge.h). */
 	bool undo_logs = raw || gfs;
 	const char *format = fixup_image_format(img);
+	/* guestfs: no format when it was detected (rollback detects it again
+	 * from the header magic, as the commit did). */
+	bool keep_format = raw || (gfs && !streq(format, "auto"));
 	char created[32];
 	int r;
 
@@ -434,11 +437,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 			goto finish;
 		}
 	}
-	/* guestfs: NULL when the format was detected (rollback detects it
-	 * again from the header magic, as the commit did). */
-	j.image_format = (raw || (gfs && !streq(format, "auto")))
-	                         ? strdup(format)
-	                         : NULL;
+	j.image_format = keep_format ? strdup(format) : NULL;
 	j.backend = strdup(fixup_volume_backend(root));
 	j.root = strdup(fixup_volume_name(root));
 	now_iso(created);
@@ -447,8 +446,7 @@ fixup_apply(struct fixup_image *img, struct fixup_volume *root,
 	j.image_size = fixup_image_layout(img)->size;
 	res.backup_dir = strdup(backup_dir);
 	if (!j.dir || !j.image || !j.backend || !j.root || !j.created ||
-	    !res.backup_dir ||
-	    ((raw || (gfs && !streq(format, "auto"))) && !j.image_format)) {
+	    !res.backup_dir || (keep_format && !j.image_format)) {
 		r = -ENOMEM;
 		goto finish;
 	}
