@@ -141,7 +141,7 @@ root_done(struct store_root *r)
 	free(r->dirs);
 	drivers_cache_free(r->cache);
 	if (r->tmpdir)
-		(void)util_rm_rf(r->tmpdir);
+		(void)util_rmdtemp(r->tmpdir);
 	free(r->tmpdir);
 	free(r->path);
 	free(r->origin);

@@ -132,8 +132,10 @@ static char *tests_tmp;
 static inline void
 tests_tmp_cleanup(void)
 {
-	if (tests_tmp && !getenv("IMGFIX_TEST_KEEP"))
-		(void)util_rm_rf(tests_tmp);
+	if (tests_tmp && getenv("IMGFIX_TEST_KEEP"))
+		(void)util_keepdtemp(tests_tmp);
+	else if (tests_tmp)
+		(void)util_rmdtemp(tests_tmp);
 	free(tests_tmp);
 }
 

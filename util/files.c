@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "util.h"
@@ -179,23 +181,225 @@ util_rm_rf(const char *path)
 	return rm_rf_at(AT_FDCWD, path);
 }
 
+/*
+ * Temporary directories that a killed imgfix does not leave behind.
+ *
+ * Every directory util_mkdtemp() makes holds TMP_LOCK, a file this process
+ * keeps open with an exclusive flock(2) until util_rmdtemp() removes the
+ * directory or the process ends, however it ends.  A directory whose lock
+ * nobody holds belongs to a process that is gone (killed by a pipeline's
+ * timeout, by the OOM killer, or by a fault test): the first util_mkdtemp()
+ * of the next imgfix process of the same user removes it.  Hive copies,
+ * guestfs overlays and nbd sockets are tens of MiB to GiB per run; without
+ * this, a pipeline that kills a run now and then fills $TMPDIR.
+ *
+ * The lock file is created as TMP_LOCK_NEW, locked, then renamed into
+ * place, so that a reaper never finds TMP_LOCK unlocked in a directory whose
+ * process is alive.  A directory without TMP_LOCK is never touched.
+ */
+#define TMP_PREFIX "imgfix-"
+#define TMP_LOCK ".imgfix-lock"
+#define TMP_LOCK_NEW ".imgfix-lock.new"
+
+struct tmp_lock {
+	char *path;
+	int fd;
+};
+
+static pthread_mutex_t tmp_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct tmp_lock *tmp_locks;
+static size_t n_tmp_locks;
+static bool tmp_reaped;
+
+static const char *
+tmp_base(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+/* Removes base/name if it is one of ours and its lock is free: 1 when
+ * removed, 0 when left alone, negative errno when removing failed. */
+static int
+tmp_reap_one(int base_fd, const char *name)
+{
+	_cleanup_close_ int dir_fd = -1, lock_fd = -1;
+	struct stat st;
+	int r;
+
+	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+		return 0;
+	if (fstatat(base_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return 0;
+	dir_fd = openat(base_fd, name,
+	                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir_fd < 0)
+		return 0;
+	lock_fd = openat(dir_fd, TMP_LOCK,
+	                 O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (lock_fd < 0)
+		return 0;
+	if (fstat(lock_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid())
+		return 0;
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return 0; /* alive (or cannot tell): not ours to remove */
+	/* Removed while we hold the lock: another reaper skips it. */
+	r = rm_rf_at(base_fd, name);
+	return r < 0 ? r : 1;
+}
+
+int
+util_tmp_reap(const char *base, unsigned *ret_removed)
+{
+	_cleanup_close_ int fd = -1;
+	unsigned removed = 0;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (!base)
+		base = tmp_base();
+	fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	fd = -1; /* owned by d */
+	while ((de = readdir(d))) {
+		int k = tmp_reap_one(dirfd(d), de->d_name);
+
+		if (k > 0) {
+			removed++;
+			log_debug("removed %s/%s: left by an imgfix process "
+			          "that is gone",
+			          base, de->d_name);
+		} else if (k < 0) {
+			log_debug_errno(k, "cannot remove %s/%s", base,
+			                de->d_name);
+			if (r == 0)
+				r = k;
+		}
+	}
+	closedir(d);
+	if (ret_removed)
+		*ret_removed = removed;
+	return r;
+}
+
+/* Creates dir/TMP_LOCK, locked: the lock's descriptor, or negative errno. */
+static int
+tmp_lock_create(const char *dir)
+{
+	_cleanup_close_ int dir_fd = -1;
+	int fd;
+
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	fd = openat(dir_fd, TMP_LOCK_NEW,
+	            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0 ||
+	    renameat(dir_fd, TMP_LOCK_NEW, dir_fd, TMP_LOCK) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 int
 util_mkdtemp(const char *tag, char **ret)
 {
-	const char *tmp = getenv("TMPDIR");
+	const char *base = tmp_base();
+	struct tmp_lock *t;
 	char *p;
+	int fd, r;
 
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if (util_asprintf(&p, "%s/imgfix-%s-XXXXXX", tmp, tag) < 0)
+	pthread_mutex_lock(&tmp_mutex);
+	if (!tmp_reaped) {
+		tmp_reaped = true;
+		(void)util_tmp_reap(base, NULL);
+	}
+	pthread_mutex_unlock(&tmp_mutex);
+
+	if (util_asprintf(&p, "%s/" TMP_PREFIX "%s-XXXXXX", base, tag) < 0)
 		return -ENOMEM;
 	if (!mkdtemp(p)) {
-		int r = -errno;
-
+		r = -errno;
 		free(p);
 		return r;
 	}
-	*ret = p;
+	fd = tmp_lock_create(p);
+	if (fd < 0) {
+		(void)rm_rf_at(AT_FDCWD, p);
+		free(p);
+		return fd;
+	}
+	pthread_mutex_lock(&tmp_mutex);
+	t = realloc(tmp_locks, (n_tmp_locks + 1) * sizeof(*t));
+	if (t) {
+		tmp_locks = t;
+		tmp_locks[n_tmp_locks].path = p;
+		tmp_locks[n_tmp_locks].fd = fd;
+		n_tmp_locks++;
+	}
+	pthread_mutex_unlock(&tmp_mutex);
+	if (!t) {
+		close(fd);
+		(void)rm_rf_at(AT_FDCWD, p);
+		free(p);
+		return -ENOMEM;
+	}
+	/* The table owns p; the caller gets its own copy. */
+	*ret = strdup(p);
+	if (!*ret) {
+		util_rmdtemp(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+util_rmdtemp(const char *path)
+{
+	int r;
+
+	if (!path)
+		return 0;
+	r = rm_rf_at(AT_FDCWD, path);
+	pthread_mutex_lock(&tmp_mutex);
+	for (size_t i = 0; i < n_tmp_locks; i++) {
+		if (!streq(tmp_locks[i].path, path))
+			continue;
+		close(tmp_locks[i].fd);
+		free(tmp_locks[i].path);
+		tmp_locks[i] = tmp_locks[--n_tmp_locks];
+		break;
+	}
+	if (n_tmp_locks == 0) {
+		free(tmp_locks);
+		tmp_locks = NULL;
+	}
+	pthread_mutex_unlock(&tmp_mutex);
+	return r;
+}
+
+int
+util_keepdtemp(const char *path)
+{
+	_cleanup_free_ char *lock = util_path_join(path, TMP_LOCK);
+
+	if (!lock)
+		return -ENOMEM;
+	if (unlink(lock) < 0 && errno != ENOENT)
+		return -errno;
 	return 0;
 }
 

@@ -226,8 +226,25 @@ int util_write_file_atomic(const char *path, const void *buf, size_t len);
 int util_mkdir_p(const char *path);
 /* rm -rf of a directory tree we created (temp dirs); no symlink following. */
 int util_rm_rf(const char *path);
-/* Creates a private temporary directory under $TMPDIR or /tmp. */
+/*
+ * Creates a private temporary directory $TMPDIR/imgfix-TAG-XXXXXX (or under
+ * /tmp), which this process holds (a flock(2)-ed lock file inside) until
+ * util_rmdtemp() or its end.  The first call of a process removes the
+ * directories of imgfix processes that are gone (util_tmp_reap()).
+ */
 int util_mkdtemp(const char *tag, char **ret);
+/* Removes a directory of util_mkdtemp() and releases its lock; NULL is a
+ * no-op.  Returns the removal's error, if any. */
+int util_rmdtemp(const char *path);
+/* Keeps a directory of util_mkdtemp() for good (for debugging): no reaper
+ * removes it once this process is gone. */
+int util_keepdtemp(const char *path);
+/*
+ * Removes the imgfix-* directories under base ($TMPDIR or /tmp when NULL)
+ * that belong to this user and whose lock nobody holds.  *ret_removed (may
+ * be NULL) gets their number.
+ */
+int util_tmp_reap(const char *base, unsigned *ret_removed);
 /* Joins a and b with exactly one '/'; NULL on OOM. */
 char *util_path_join(const char *a, const char *b);
 

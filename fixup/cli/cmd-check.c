@@ -90,7 +90,7 @@ read_updates(struct guest_ctx *g, char ***ret)
 			return r;
 		host = util_path_join(tmp, "SOFTWARE");
 		if (!host) {
-			(void)util_rm_rf(tmp);
+			(void)util_rmdtemp(tmp);
 			return -ENOMEM;
 		}
 		r = fixup_hive_copy_out(g->v, real, FIXUP_HIVE_MAX, host, &hc);
@@ -101,7 +101,7 @@ read_updates(struct guest_ctx *g, char ***ret)
 		}
 		if (r >= 0)
 			r = pcache_read_installed_updates(h, &kbs);
-		(void)util_rm_rf(tmp);
+		(void)util_rmdtemp(tmp);
 		if (r < 0)
 			log_warning_errno(
 			        r, "Cannot read update records from %s: %s",

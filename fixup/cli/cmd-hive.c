@@ -49,7 +49,7 @@ source_done(struct source *s)
 {
 	hive_free(s->h);
 	if (s->tmpdir)
-		(void)util_rm_rf(s->tmpdir);
+		(void)util_rmdtemp(s->tmpdir);
 	free(s->tmpdir);
 	free(s->file);
 	free(s->name);

@@ -21,7 +21,7 @@ guest_done(struct fixup_guest *g)
 	hive_free(g->system_hive);
 	free(g->system_copy);
 	if (g->tmpdir)
-		(void)util_rm_rf(g->tmpdir);
+		(void)util_rmdtemp(g->tmpdir);
 	free(g->tmpdir);
 	*g = (struct fixup_guest){0};
 }

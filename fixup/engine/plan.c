@@ -56,7 +56,7 @@ fixup_plan_done(struct fixup_plan *p)
 	util_strv_free(p->warnings);
 	util_strv_free(p->notes);
 	if (p->tmpdir)
-		(void)util_rm_rf(p->tmpdir);
+		(void)util_rmdtemp(p->tmpdir);
 	free(p->tmpdir);
 	*p = (struct fixup_plan){0};
 }
@@ -679,7 +679,7 @@ print_write_op(const struct fixup_op *op, FILE *out)
 	if (r >= 0)
 		r = unified_diff(op->existed ? a : "/dev/null", b, op->path,
 		                 out);
-	(void)util_rm_rf(dir);
+	(void)util_rmdtemp(dir);
 	return r;
 }
 

@@ -246,7 +246,7 @@ nbd_io_free(struct fixup_io *io)
 		nbd_close(n->nbd);
 	}
 	if (n->dir)
-		(void)util_rm_rf(n->dir);
+		(void)util_rmdtemp(n->dir);
 	free(n->dir);
 	free(n->bounce);
 	for (size_t i = 0; n->cache && i < CACHE_SLOTS; i++)

@@ -194,13 +194,13 @@ upload(struct fixup_guestfs *f, const char *path, const void *buf, size_t len)
 		return r;
 	tmp = util_path_join(dir, "content");
 	if (!tmp) {
-		(void)util_rm_rf(dir);
+		(void)util_rmdtemp(dir);
 		return -ENOMEM;
 	}
 	r = util_write_file_atomic(tmp, buf, len);
 	if (r >= 0 && sym_guestfs_upload(f->g, tmp, path) < 0)
 		r = gfs_fail(f, "cannot write", path);
-	(void)util_rm_rf(dir);
+	(void)util_rmdtemp(dir);
 	return r;
 }
 

@@ -159,7 +159,7 @@ void
 gfs_overlays_remove(struct fixup_guestfs *f)
 {
 	if (f->tmpdir)
-		(void)util_rm_rf(f->tmpdir);
+		(void)util_rmdtemp(f->tmpdir);
 	free(f->tmpdir);
 	f->tmpdir = NULL;
 	util_strv_free(f->overlays);

@@ -769,7 +769,7 @@ out:
 	free(c.sysroot);
 	util_strv_free(c.services);
 	if (c.tmpdir) {
-		(void)util_rm_rf(c.tmpdir);
+		(void)util_rmdtemp(c.tmpdir);
 		free(c.tmpdir);
 	}
 	return r;

@@ -21,6 +21,10 @@ cleanup() {
 	[ -n "${IMGFIX_TEST_KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
+# imgfix's own temp directories (and qemu-nbd's, libnbd's) go inside $tmp:
+# whatever a killed run leaves goes with it.
+mkdir "$tmp/tmpdir"
+export TMPDIR=$tmp/tmpdir
 
 # sha FILE: a content hash of FILE that reads only its data extents
 # (tests/fixtures/imgsum: the images are sparse, 128 MiB holding ~3 MiB).

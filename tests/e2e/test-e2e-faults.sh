@@ -139,3 +139,17 @@ for n in $(seq 0 "$written"); do
 		fail "dir road kill@$n: tree differs after rollback"
 done
 echo "dir road: $written write points recovered"
+
+# A killed fix leaves its temp directories (hive copies, 13 MiB each)
+# behind; the next imgfix process removes them (util_mkdtemp's reaper),
+# and a finished run leaves none of its own.
+find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'imgfix-*' -exec rm -rf {} +
+cp orig.img k.img
+IMGFIX_FAULT_WRITES=1 IMGFIX_FAULT_MODE=kill "$imgfix" --quiet fix \
+	-r kvm-virtio -d store k.img >/dev/null 2>&1 && fail "the fault did not kill"
+stale=$(find "$TMPDIR" -maxdepth 1 -name 'imgfix-*' | wc -l)
+[ "$stale" -gt 0 ] || fail "a killed fix left no temp directory to remove"
+"$imgfix" --quiet inspect orig.img >/dev/null || fail "inspect after the kill"
+left=$(find "$TMPDIR" -maxdepth 1 -name 'imgfix-*')
+[ -z "$left" ] || fail "temp directories of a killed run left behind: $left"
+echo "temp directories: $stale left by a killed fix, none after the next run"

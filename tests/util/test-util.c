@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests for util/: strings, string lists, the string map, UTF-16. */
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests.h"
 
@@ -119,6 +122,141 @@ TEST(files)
 	ASSERT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223"
 	                  "b00361a396177a9cb410ff61f20015ad");
 	ASSERT_ERR(util_read_file("/nonexistent/x", 10, &buf, &n), -ENOENT);
+}
+
+/* In a child process with TMPDIR=base: makes a temp dir with a file in it,
+ * keeps it for good when keep, writes its path to fd, waits for wait_fd to
+ * reach EOF (when >= 0), then exits without removing anything. */
+static void
+tmp_child(const char *base, const char *tag, bool keep, int fd, int wait_fd)
+{
+	char *p, *f, c;
+
+	if (setenv("TMPDIR", base, 1) < 0 || util_mkdtemp(tag, &p) < 0)
+		_exit(1);
+	f = util_path_join(p, "data");
+	if (!f || util_write_file_atomic(f, "x", 1) < 0)
+		_exit(1);
+	if (keep && util_keepdtemp(p) < 0)
+		_exit(1);
+	if (write(fd, p, strlen(p)) != (ssize_t)strlen(p))
+		_exit(1);
+	close(fd);
+	if (wait_fd >= 0)
+		while (read(wait_fd, &c, 1) > 0)
+			;
+	_exit(0);
+}
+
+/* Runs tmp_child() in a process; returns its directory and, with wait_fd,
+ * the pid and the pipe end that lets it end. */
+static char *
+tmp_spawn(const char *base, const char *tag, bool keep, pid_t *ret_pid,
+          int *ret_release)
+{
+	int path_pipe[2], wait_pipe[2] = {-1, -1}, st;
+	char buf[4096];
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	ASSERT_TRUE(pipe(path_pipe) == 0);
+	if (ret_pid)
+		ASSERT_TRUE(pipe(wait_pipe) == 0);
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		close(path_pipe[0]);
+		if (wait_pipe[1] >= 0)
+			close(wait_pipe[1]);
+		tmp_child(base, tag, keep, path_pipe[1], wait_pipe[0]);
+	}
+	close(path_pipe[1]);
+	while ((n = read(path_pipe[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += n;
+	close(path_pipe[0]);
+	buf[got] = '\0';
+	if (ret_pid) {
+		close(wait_pipe[0]);
+		*ret_pid = pid;
+		*ret_release = wait_pipe[1];
+	} else {
+		ASSERT_TRUE(waitpid(pid, &st, 0) == pid);
+		ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ASSERT_TRUE(got > 0);
+	return strdup(buf);
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * util_mkdtemp()'s reaper: removes exactly the directories of imgfix
+ * processes that are gone; never a live one, a kept one, one without a lock,
+ * another user's or one behind a symlink.
+ */
+TEST(tmp_reap)
+{
+	_cleanup_free_ char *base = util_path_join(tests_tmpdir(), "reap"),
+	                    *outside =
+	                            util_path_join(tests_tmpdir(), "outside"),
+	                    *outside_lock = NULL, *link = NULL, *nolock = NULL,
+	                    *dead = NULL, *alive = NULL, *kept = NULL,
+	                    *mine = NULL;
+	unsigned n = 99;
+	pid_t pid;
+	int release, st;
+
+	ASSERT_TRUE(base && outside);
+	ASSERT_OK(util_mkdir_p(base));
+	ASSERT_OK(util_mkdir_p(outside));
+
+	/* A symlink named like ours, to a directory holding a free lock. */
+	outside_lock = util_path_join(outside, ".imgfix-lock");
+	link = util_path_join(base, "imgfix-link-AAAAAA");
+	ASSERT_TRUE(outside_lock && link);
+	ASSERT_OK(util_write_file_atomic(outside_lock, "", 0));
+	ASSERT_TRUE(symlink(outside, link) == 0);
+	/* One of ours in name only: no lock file. */
+	nolock = util_path_join(base, "imgfix-nolock-BBBBBB");
+	ASSERT_TRUE(nolock);
+	ASSERT_OK(util_mkdir_p(nolock));
+
+	dead = tmp_spawn(base, "dead", false, NULL, NULL);
+	kept = tmp_spawn(base, "kept", true, NULL, NULL);
+	alive = tmp_spawn(base, "alive", false, &pid, &release);
+	ASSERT_TRUE(dead && kept && alive);
+	ASSERT_TRUE(exists(dead) && exists(kept) && exists(alive));
+
+	/* This process's own directory under the same base is not stale. */
+	ASSERT_TRUE(setenv("TMPDIR", base, 1) == 0);
+	ASSERT_OK(util_mkdtemp("mine", &mine));
+	ASSERT_TRUE(unsetenv("TMPDIR") == 0);
+
+	ASSERT_OK(util_tmp_reap(base, &n));
+	ASSERT_EQ(n, 1);
+	ASSERT_TRUE(!exists(dead));
+	ASSERT_TRUE(exists(alive) && exists(kept) && exists(mine));
+	ASSERT_TRUE(exists(nolock) && exists(link) && exists(outside_lock));
+
+	/* The live one is stale once its process has ended. */
+	close(release);
+	ASSERT_TRUE(waitpid(pid, &st, 0) == pid);
+	ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_OK(util_tmp_reap(base, &n));
+	ASSERT_EQ(n, 1);
+	ASSERT_TRUE(!exists(alive) && exists(mine) && exists(kept));
+
+	ASSERT_OK(util_rmdtemp(mine));
+	ASSERT_TRUE(!exists(mine));
+	ASSERT_OK(util_tmp_reap(base, &n));
+	ASSERT_EQ(n, 0);
+	ASSERT_ERR(util_tmp_reap("/nonexistent/imgfix", &n), -ENOENT);
 }
 
 /* util/progress.c: machine lines, quiet mode, terminal only on a tty. */

@@ -107,6 +107,6 @@ main(void)
 	       parses, n_inf, total, total * 1000.0 / (double)parses);
 	for (size_t i = 0; i < n_inf; i++)
 		free(inf_paths[i]);
-	(void)util_rm_rf(tmp);
+	(void)util_rmdtemp(tmp);
 	return 0;
 }

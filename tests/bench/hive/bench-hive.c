@@ -164,7 +164,7 @@ main(int argc, char **argv)
 		                  corpus, hive) < 0 ||
 		    system(cmd) != 0) {
 			fprintf(stderr, "SKIP: corpus hive not available\n");
-			(void)util_rm_rf(tmp);
+			(void)util_rmdtemp(tmp);
 			return 77;
 		}
 	}
@@ -195,6 +195,6 @@ main(int argc, char **argv)
 	       "MiB)\n",
 	       (double)ru.ru_maxrss / 1024.0);
 	hive_edits_done(&l);
-	(void)util_rm_rf(tmp);
+	(void)util_rmdtemp(tmp);
 	return 0;
 }
