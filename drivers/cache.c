@@ -732,17 +732,42 @@ drop_loaded(struct drivers_cache *c)
 	c->len = c->n_entries = c->n_ptrs = c->n_models = 0;
 }
 
+int
+drivers_cache_load_buffer(struct drivers_cache *c, const char *name,
+                          uint8_t *buf, size_t len)
+{
+	const char *why = NULL;
+	int r;
+
+	drop_loaded(c);
+	c->buf = buf;
+	c->len = len;
+	r = check_file(c, &why);
+	if (r == -ENOMEM) {
+		drop_loaded(c);
+		return r;
+	}
+	if (r < 0) {
+		log_notice("Driver catalog cache %s ignored: %s; rebuilding "
+		           "it.",
+		           name, why);
+		drop_loaded(c);
+		return 0;
+	}
+	return 1;
+}
+
 /* Reads path when it exists; 1 loaded, 0 absent or ignored (with a
  * notice), -ENOMEM. */
 static int
 load_file(struct drivers_cache *c, const char *path)
 {
-	const char *why = NULL;
 	struct stat st;
+	uint8_t *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	r = read_all(path, DRIVERS_MAX_CACHE_SIZE, &c->buf, &len, &st);
+	r = read_all(path, DRIVERS_MAX_CACHE_SIZE, &buf, &len, &st);
 	if (r == -ENOENT)
 		return 0;
 	if (r == -ENOMEM)
@@ -753,19 +778,9 @@ load_file(struct drivers_cache *c, const char *path)
 		           path, strerror(-r));
 		return 0;
 	}
-	c->len = len;
-	r = check_file(c, &why);
-	if (r == -ENOMEM) {
-		drop_loaded(c);
+	r = drivers_cache_load_buffer(c, path, buf, len);
+	if (r <= 0)
 		return r;
-	}
-	if (r < 0) {
-		log_notice("Driver catalog cache %s ignored: %s; rebuilding "
-		           "it.",
-		           path, why);
-		drop_loaded(c);
-		return 0;
-	}
 	c->loaded_path = strdup(path);
 	if (!c->loaded_path)
 		return -ENOMEM;
@@ -809,32 +824,48 @@ drivers_cache_free(struct drivers_cache *c)
 }
 
 int
+drivers_cache_new(const char *identity, bool iso, struct drivers_cache **ret)
+{
+	struct drivers_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->iso = iso;
+	c->identity = strdup(identity);
+	if (!c->identity) {
+		free(c);
+		return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+int
 drivers_cache_open(const char *origin, const char *root_path, bool iso,
                    struct drivers_cache **ret)
 {
 	_cleanup_(drivers_cache_freep) struct drivers_cache *c = NULL;
-	_cleanup_free_ char *real = NULL;
+	_cleanup_free_ char *real = NULL, *identity = NULL;
 	struct stat st;
 	int r;
 
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	c->iso = iso;
 	real = realpath(origin, NULL);
 	if (!real || stat(real, &st) < 0)
 		return -errno;
 	if (iso)
-		r = util_asprintf(
-		        &c->identity, "iso:%s:%llu:%llu:%llu:%lld.%09ld", real,
-		        (unsigned long long)st.st_dev,
-		        (unsigned long long)st.st_ino,
-		        (unsigned long long)st.st_size,
-		        (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		r = util_asprintf(&identity, "iso:%s:%llu:%llu:%llu:%lld.%09ld",
+		                  real, (unsigned long long)st.st_dev,
+		                  (unsigned long long)st.st_ino,
+		                  (unsigned long long)st.st_size,
+		                  (long long)st.st_mtim.tv_sec,
+		                  st.st_mtim.tv_nsec);
 	else
-		r = util_asprintf(&c->identity, "dir:%s", real);
+		r = util_asprintf(&identity, "dir:%s", real);
 	if (r < 0)
 		return -ENOMEM;
+	r = drivers_cache_new(identity, iso, &c);
+	if (r < 0)
+		return r;
 	r = user_cache_path(c->identity, &c->user_file);
 	if (r == -ENOMEM)
 		return r;
@@ -863,6 +894,17 @@ size_t
 drivers_cache_n_entries(const struct drivers_cache *c)
 {
 	return c->n_entries;
+}
+
+int
+drivers_cache_entry(const struct drivers_cache *c, size_t i,
+                    const char **ret_rel, struct drivers_cache_key *ret_key)
+{
+	if (i >= c->n_entries)
+		return -ENOENT;
+	*ret_rel = c->entries[i].rel;
+	*ret_key = c->entries[i].key;
+	return 0;
 }
 
 bool

@@ -138,12 +138,31 @@ struct drivers_cache;
  */
 int drivers_cache_open(const char *origin, const char *root_path, bool iso,
                        struct drivers_cache **ret);
+/* A cache with nothing loaded and no file to load or save, for the store
+ * of that identity (what drivers_cache_open() builds on). */
+int drivers_cache_new(const char *identity, bool iso,
+                      struct drivers_cache **ret);
+/*
+ * Takes buf (len bytes, malloc()ed; the cache owns it from then on, also
+ * on failure) as the cache file name and checks it as the loader does
+ * every file it reads (drivers_cache_open() reads with one read and calls
+ * this): 1 loaded, in place (restores point into buf); 0 when it does not
+ * check out, with a notice naming name, and nothing loaded; -ENOMEM.
+ * What was loaded before is dropped: no package may point into it.
+ */
+int drivers_cache_load_buffer(struct drivers_cache *c, const char *name,
+                              uint8_t *buf, size_t len);
 struct drivers_cache *drivers_cache_free(struct drivers_cache *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct drivers_cache *, drivers_cache_free)
 /* The checksum of a cache file's body (exposed for the tests). */
 uint64_t drivers_cache_checksum(const void *p, size_t n);
 /* Entries of the file loaded (0 when none was valid). */
 size_t drivers_cache_n_entries(const struct drivers_cache *c);
+/* Path and key of entry i of the file loaded (in path order), -ENOENT
+ * past the end: what a restore of it must be given. */
+int drivers_cache_entry(const struct drivers_cache *c, size_t i,
+                        const char **ret_rel,
+                        struct drivers_cache_key *ret_key);
 /* The cache's own files in a store root (not part of the store). */
 bool drivers_cache_is_own_file(const char *rel);
 /*

@@ -122,6 +122,85 @@ gen_hive() {
 	rm -rf "$gen/h"
 }
 
+# drivers-cache seeds: real catalog caches, written by a scan (imgfix
+# drivers scan, the cache on) of small stores built here, after fuzz-drivers-
+# cache's flags byte (0: the file as written; 3: checksum and version fixed
+# up after mutations; 4 and 7: the same for the cache of an ISO store)
+cache_inf() {
+	# cache_inf FILE N DEVICE-SUFFIX: an INF like the unit test's
+	printf '[Version]\r\nSignature = "$Windows NT$"\r\nClass = SCSIAdapter\r\n' >"$1"
+	printf 'ClassGuid = {4D36E97B-E325-11CE-BFC1-08002BE10318}\r\n' >>"$1"
+	printf 'Provider = %%%%V%%%%\r\nDriverVer = 01/0%d/2024,1.0.%d.0\r\n' "$2" "$2" >>"$1"
+	printf 'CatalogFile = drv%d.cat\r\n[Manufacturer]\r\n%%%%V%%%% = Models, NTamd64.10.0...17763, NTx86\r\n' "$2" >>"$1"
+	printf '[Models.NTamd64.10.0...17763]\r\n%%%%D%%%% = Inst, PCI\\VEN_1AF4&DEV_10%02d, PCI\\VEN_1AF4\r\n' "$2" >>"$1"
+	printf '[Models.NTx86]\r\n%%%%D%%%% = Inst, PCI\\VEN_1AF4&DEV_10%02d\r\n' "$2" >>"$1"
+	printf '[Models]\r\n%%%%D%%%% = Inst, PCI\\VEN_1AF4&DEV_11%02d\r\n' "$2" >>"$1"
+	printf '[Inst.NT]\r\nCopyFiles = F\r\nInclude = machine.inf\r\nNeeds = SCSI.NT\r\n' >>"$1"
+	printf '[Inst.NT.Services]\r\nAddService = drv%d, 2, Svc\r\n' "$2" >>"$1"
+	printf '[Svc]\r\nServiceType = 1\r\nStartType = 0\r\nErrorControl = 1\r\nServiceBinary = %%%%12%%%%\\drv%d.sys\r\n' "$2" >>"$1"
+	printf '[F]\r\ndrv%d.sys\r\n[DestinationDirs]\r\nF = 12\r\n' "$2" >>"$1"
+	printf '[SourceDisksNames]\r\n1 = %%%%K%%%%,,,sub\r\n[SourceDisksFiles]\r\ndrv%d.sys = 1\r\nmissing%d.dll = 1\r\n' "$2" "$2" >>"$1"
+	printf '[Strings]\r\nV = "Fuzz Vendor"\r\nD = "Fuzz device %d%s"\r\nK = "Disk"\r\n' "$2" "$3" >>"$1"
+}
+
+cache_seed() {
+	# cache_seed STORE FLAGS-OCTAL NAME: scans STORE with the cache on;
+	# its catalog after each flags byte
+	"$imgfix" -q drivers scan "$1" >/dev/null 2>&1 || return 0
+	cache_keep "$1/.imgfix-catalog" "$2" "$3"
+}
+
+cache_keep() {
+	[ -f "$1" ] || return 0
+	for fl in $2; do
+		printf "\\$fl" >"$gen/seeds/$3-$fl"
+		cat "$1" >>"$gen/seeds/$3-$fl"
+	done
+}
+
+gen_drivers_cache() {
+	imgfix=${IMGFIX_BUILD_ROOT:-}/fixup/imgfix
+	[ -x "$imgfix" ] || return 0
+	st=$gen/store
+	mkdir -p "$st/pkg1/sub" "$st/pkg2/x86" "$st/Pkg3" "$st/empty/deeper"
+	cache_inf "$st/pkg1/drv1.inf" 1 ""
+	echo MZ >"$st/pkg1/sub/drv1.sys"
+	echo x >"$st/pkg1/drv1.cat"
+	cache_inf "$st/pkg2/x86/drv2.inf" 2 " (x86)"
+	cache_inf "$st/pkg2/DRV2B.INF" 3 " two"
+	echo MZ >"$st/pkg2/drv3.sys"
+	printf '[Version\r\nbroken\r\n' >"$st/Pkg3/broken.inf"
+	echo readme >"$st/Pkg3/README.txt"
+	# aged: a key within its timestamp tick of the scan is not trusted
+	find "$st" -exec touch -h -d '2 hours ago' {} +
+	cache_seed "$st" "000 003" small
+	# a store of real INFs from the corpus, a few per folder
+	if [ -d "$corpus/inf/virtio-win" ]; then
+		st=$gen/corpus-store
+		i=0
+		for f in "$corpus"/inf/virtio-win/*/*.inf \
+			"$corpus"/inf/virtio-win/*/*/*.inf; do
+			[ -f "$f" ] || continue
+			i=$((i + 1))
+			mkdir -p "$st/d$((i % 3))/p$i"
+			cp "$f" "$st/d$((i % 3))/p$i/"
+		done
+		find "$st" -exec touch -h -d '2 hours ago' {} +
+		cache_seed "$st" "000 003" corpus
+	fi
+	# an ISO store: cached under $XDG_CACHE_HOME, keyed by sizes
+	if have bsdtar; then
+		bsdtar --format iso9660 -cf "$gen/store.iso" -C "$gen/store" \
+			pkg1 pkg2 Pkg3 2>/dev/null || return 0
+		XDG_CACHE_HOME=$gen/xdg "$imgfix" -q drivers scan \
+			"$gen/store.iso" >/dev/null 2>&1 || return 0
+		for c in "$gen"/xdg/imgfix/drivers/*.catalog; do
+			cache_keep "$c" "004 007" iso
+		done
+	fi
+	rm -rf "$gen/store" "$gen/corpus-store" "$gen/store.iso" "$gen/xdg"
+}
+
 # linux-conf seeds: one kind byte (enum linux_conf_kind) + the file
 # the start of the corpus's real new-format logs, as fuzz-hivelog inputs:
 # flags 0, LOG1 = the first 60000 bytes, no LOG2
@@ -180,6 +259,8 @@ initramfs)
 	gen_initramfs ;;
 hivelog)
 	gen_hivelog ;;
+drivers-cache)
+	gen_drivers_cache ;;
 hive)
 	gen_hive
 	[ -d "$corpus/hives/seed" ] && seeds="$seeds $corpus/hives/seed"
@@ -223,7 +304,7 @@ mkdir -p "$work"
 art=${IMGFIX_FUZZ_ARTIFACTS:-$PWD}
 mkdir -p "$art"
 case $target in
-probe | hive | hivelog | initramfs | pe) maxlen=65536 ;;
+probe | hive | hivelog | initramfs | pe | drivers-cache) maxlen=65536 ;;
 *) maxlen=16384 ;;
 esac
 # libarchive reserves a read-ahead buffer as large as a cpio header's name
