@@ -45,8 +45,15 @@
 #define CACHE_FILE ".imgfix-catalog"
 #define CACHE_HEADER_MAX 8192
 #define CACHE_NULL UINT32_MAX /* a NULL string or list */
-#define CACHE_UNTRUSTED 1u    /* flags of an entry or a directory */
-#define CACHE_INF 1u          /* flags of a file */
+/* The least bytes a record takes in the file (a count that claims more
+ * records than its section holds is rejected before anything is sized by
+ * it): an entry (length, path, size, key), a directory (path, parent,
+ * key), a file (path, lower-case path, directory, entry, flags). */
+#define CACHE_MIN_ENTRY (4 + 4 + 8 + 28)
+#define CACHE_MIN_DIR (4 + 4 + 28)
+#define CACHE_MIN_FILE (5 * 4)
+#define CACHE_UNTRUSTED 1u /* flags of an entry or a directory */
+#define CACHE_INF 1u       /* flags of a file */
 /* How long after its mtime a file or directory can change without its
  * mtime changing: one tick of the kernel's coarse clock (a few ms), 2 s on
  * filesystems with whole-second (FAT: 2 s) timestamps. */
@@ -337,7 +344,9 @@ struct drivers_cache {
 	struct drivers_cache_dir *dirs;
 	struct drivers_cache_file *files;
 	uint32_t *children, *dir_files;
-	char *loaded_path; /* the file loaded, and its identity */
+	char *name;           /* the file loaded, for messages */
+	bool noted_bad_entry; /* a notice said an entry is bad */
+	char *loaded_path;    /* the file loaded, and its identity */
 	dev_t loaded_dev;
 	ino_t loaded_ino;
 };
@@ -492,7 +501,10 @@ check_tree(struct drivers_cache *c, struct rbuf *r, uint32_t n_dirs,
 
 	*why = "bad tree";
 	if (n_dirs > DRIVERS_MAX_STORE_FILES ||
-	    n_files > DRIVERS_MAX_STORE_FILES)
+	    n_files > DRIVERS_MAX_STORE_FILES ||
+	    (uint64_t)n_dirs * CACHE_MIN_DIR +
+	                    (uint64_t)n_files * CACHE_MIN_FILE >
+	            (uint64_t)(r->end - r->p))
 		return -EBADMSG;
 	c->dirs = calloc(n_dirs, sizeof(*c->dirs));
 	c->files = calloc(MAX(n_files, 1u), sizeof(*c->files));
@@ -651,8 +663,8 @@ check_file(struct drivers_cache *c, const char **why)
 	er.tab_len = tr.tab_len = (size_t)slen;
 	/* what restores take, bounded by the file: a pointer is a 4-byte
 	 * reference or ends a list, a model takes over 48 bytes */
-	if (n > DRIVERS_MAX_STORE_FILES || n_ptrs > plen / 2 ||
-	    n_models > plen / 48) {
+	if (n > DRIVERS_MAX_STORE_FILES || n > elen / CACHE_MIN_ENTRY ||
+	    n_ptrs > plen / 2 || n_models > plen / 48) {
 		*why = "too many entries";
 		return -EBADMSG;
 	}
@@ -713,6 +725,9 @@ check_file(struct drivers_cache *c, const char **why)
 static void
 drop_loaded(struct drivers_cache *c)
 {
+	free(c->name);
+	c->name = NULL;
+	c->noted_bad_entry = false;
 	free(c->entries);
 	free(c->ptrs);
 	free(c->models);
@@ -742,6 +757,11 @@ drivers_cache_load_buffer(struct drivers_cache *c, const char *name,
 	drop_loaded(c);
 	c->buf = buf;
 	c->len = len;
+	c->name = strdup(name);
+	if (!c->name) {
+		drop_loaded(c);
+		return -ENOMEM;
+	}
 	r = check_file(c, &why);
 	if (r == -ENOMEM) {
 		drop_loaded(c);
@@ -1078,7 +1098,12 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 		m->description = (char *)r_str(&r);
 		m->install_section = (char *)r_str(&r);
 		arch = r_str(&r);
-		if (arch && strlen(arch) < sizeof(m->os.arch))
+		/* what a parse gives: every string set, an arch that fits */
+		if (!m->manufacturer || !m->models_section || !m->decoration ||
+		    !m->description || !m->install_section || !arch ||
+		    strlen(arch) >= sizeof(m->os.arch))
+			r.bad = true;
+		else
 			strcpy(m->os.arch, arch);
 		m->os.has_version = r_u32(&r) != 0;
 		m->os.major = r_u32(&r);
@@ -1092,7 +1117,13 @@ restore_entry(struct drivers_cache *c, const struct cache_entry *e,
 	}
 	if (r.bad || r.p != r.end) {
 		/* a bad entry: the INF is parsed instead (what it took of
-		 * the blocks stays unused) */
+		 * the blocks stays unused), and the cache written again */
+		if (!__atomic_exchange_n(&c->noted_bad_entry, true,
+		                         __ATOMIC_RELAXED))
+			log_notice("Driver catalog cache %s: the entry of %s "
+			           "does not decode; parsing the INF instead "
+			           "and rebuilding the cache.",
+			           c->name, e->rel);
 		*p = before;
 		*ret_sources = NULL;
 		return 0;

@@ -731,9 +731,10 @@ TEST(scan_reports_progress)
 		TEST_FAIL("no \"%s\" in \"%s\"", want, out);
 }
 
-/* Offset of the body of a cache file (after magic, format, version,
- * identity, the counts of entries, directories, files, pointers and
- * models, the lengths of the entries, the tree and the body, checksum). */
+/* Offset of the body of a cache file: after magic and format, version
+ * and identity, the counts of entries, directories and files (12 bytes),
+ * then of pointers and models, the lengths of the entries, the tree and
+ * the body, and the checksum (40 bytes). */
 static size_t
 body_offset(const uint8_t *b, size_t len)
 {
@@ -743,26 +744,47 @@ body_offset(const uint8_t *b, size_t len)
 		ASSERT_TRUE(o + 4 <= len);
 		o += 4 + util_le32(b + o) + 1;
 	}
-	return o + 20 + 40;
+	return o + 12 + 40;
 }
 
-/* Every byte of the body changed in turn, with the checksum made right
- * again: the cache decodes as hostile input (never a crash, a bad entry
- * rejects the file), and the scan goes on. */
+/* The packages' paths, one a line. */
+static char *
+paths_text(const struct drivers_store *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT_NOT_NULL(f);
+	for (size_t i = 0; i < drivers_store_n_packages(s); i++)
+		fprintf(f, "%s\n", drivers_store_package(s, i)->inf_rel);
+	ASSERT_TRUE(fclose(f) == 0);
+	return buf;
+}
+
+/* Every 13th byte of the body changed in turn, with the checksum made
+ * right again: the cache decodes as hostile input (never a crash; a bad
+ * entry is parsed from its INF, a bad index or tree rejects the file), and
+ * the scan finds the same packages as without the cache.  (What a
+ * well-formed entry says is believed: the checksum catches damage, not
+ * forgery, and selection parses the INFs it chooses again.) */
 TEST(mangled_entries_are_checked)
 {
 	_cleanup_free_ char *store = make_store("mangled"), *cache = NULL,
-	                    *orig = NULL;
-	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL;
+	                    *orig = NULL, *want = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL,
+	                                                    *none = NULL;
 	size_t len, body;
 
+	none = scan(store, false, NULL);
+	want = paths_text(none);
 	a = scan(store, true, NULL);
 	cache = util_path_join(store, ".imgfix-catalog");
 	ASSERT_OK(util_read_file(cache, 1 << 20, &orig, &len));
 	body = body_offset((const uint8_t *)orig, len);
 	ASSERT_TRUE(body < len);
 	for (size_t i = body; i < len; i += 13) {
-		_cleanup_free_ char *m = malloc(len), *log = NULL;
+		_cleanup_free_ char *m = malloc(len), *log = NULL, *got = NULL;
 		_cleanup_(drivers_store_freep) struct drivers_store *s = NULL;
 
 		ASSERT_NOT_NULL(m);
@@ -772,6 +794,75 @@ TEST(mangled_entries_are_checked)
 		              drivers_cache_checksum(m + body, len - body));
 		ASSERT_OK(util_write_file_atomic(cache, m, len));
 		s = scan(store, true, &log);
-		ASSERT_EQ(drivers_store_n_packages(s), N_INFS);
+		/* the checksum made right: past it, into the decoding */
+		ASSERT_NULL(strstr(log, "checksum"));
+		got = paths_text(s);
+		ASSERT_STREQ(got, want);
 	}
+}
+
+/* Offset in a cache file of the first model's manufacturer in its first
+ * entry: after the entry's length, path, size and key, the package's 7
+ * strings, its 8 lists (a count, then as many string offsets) and its
+ * count of models. */
+static size_t
+first_model_offset(const uint8_t *b, size_t len)
+{
+	size_t o = body_offset(b, len) + 4 + 4 + 8 + 3 * 8 + 4 + 7 * 4;
+
+	for (int l = 0; l < 8; l++) {
+		uint32_t n;
+
+		ASSERT_TRUE(o + 4 <= len);
+		n = util_le32(b + o);
+		o += 4 + (n == UINT32_MAX ? 0 : 4 * (size_t)n);
+	}
+	ASSERT_TRUE(o + 4 <= len && util_le32(b + o) > 0);
+	return o + 4;
+}
+
+/* A hostile entry (its checksum made right): its INF parsed instead, with
+ * a notice naming the cache file; the same catalog as without the cache;
+ * the cache rebuilt, and used by the next scan. */
+static void
+hostile_entry_parsed(const char *name, void (*mangle)(uint8_t *b, size_t len))
+{
+	_cleanup_free_ char *store = make_store(name), *cache = NULL,
+	                    *buf = NULL, *log = NULL;
+	_cleanup_(drivers_store_freep) struct drivers_store *a = NULL,
+	                                                    *b = NULL,
+	                                                    *c = NULL;
+	size_t len, body;
+
+	a = scan(store, true, NULL);
+	cache = util_path_join(store, ".imgfix-catalog");
+	ASSERT_OK(util_read_file(cache, 1 << 20, &buf, &len));
+	body = body_offset((const uint8_t *)buf, len);
+	mangle((uint8_t *)buf, len);
+	util_put_le64((uint8_t *)buf + body - 8,
+	              drivers_cache_checksum(buf + body, len - body));
+	ASSERT_OK(util_write_file_atomic(cache, buf, len));
+	b = scan(store, true, &log);
+	ASSERT_EQ(drivers_store_n_packages(b), N_INFS);
+	if (drivers_store_n_parsed(b) != 1)
+		TEST_FAIL("%s: %zu INFs parsed, not 1: \"%s\"", name,
+		          drivers_store_n_parsed(b), log);
+	if (!strstr(log, cache) || !strstr(log, "does not decode"))
+		TEST_FAIL("%s: no notice naming %s: \"%s\"", name, cache, log);
+	assert_same_as_uncached(b, store);
+	c = scan(store, true, NULL);
+	ASSERT_EQ(drivers_store_n_parsed(c), 0);
+	assert_same_as_uncached(c, store);
+}
+
+/* fuzz-drivers-cache, regressions/drivers-cache/null-model-string.hex */
+static void
+null_manufacturer(uint8_t *b, size_t len)
+{
+	util_put_le32(b + first_model_offset(b, len), UINT32_MAX);
+}
+
+TEST(hostile_entries_parsed_from_their_inf)
+{
+	hostile_entry_parsed("null-model-string", null_manufacturer);
 }
