@@ -279,7 +279,10 @@ if [ "$mode" = replay ]; then
 	set -- $seeds
 	[ -d "$regress" ] && set -- "$@" "$regress"
 	echo "replaying $target: $*"
-	exec "$exe" "$@"
+	# not exec: the EXIT trap removes $tmp
+	status=0
+	"$exe" "$@" || status=$?
+	exit $status
 fi
 [ "$mode" = fuzz ] || { echo "run-fuzz.sh: bad mode $mode" >&2; exit 2; }
 
