@@ -6,15 +6,12 @@
  * and reports are read as hostile input: sizes, counts and depths are
  * bounded and every string that reaches the HTML page is escaped.
  */
-#include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
 #include <time.h>
 
 #include "engine/batch.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
+#include "engine/json-util.h"
 
 #define BATCH_LOG_TAIL 8192      /* bytes of a child's log read back */
 #define BATCH_REASON_MAX 400     /* bytes of a reason line kept */
@@ -301,22 +298,6 @@ batch_result_read(struct batch_result *r)
 }
 
 /* ---- summary: JSON ------------------------------------------------------ */
-
-static struct json_object *
-jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *
-jstrv(char *const *l)
-{
-	struct json_object *a = json_object_new_array();
-
-	STRV_FOREACH (s, l)
-		json_object_array_add(a, json_object_new_string(*s));
-	return a;
-}
 
 static void
 count(const struct batch_result *res, size_t n, size_t c[BATCH_FAILED + 1])

@@ -11,9 +11,7 @@
 #include <libgen.h>
 
 #include "engine/batch.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_tokener *, json_tokener_free)
+#include "engine/json-util.h"
 
 #define BATCH_TEXT_MAX_WORDS 4096u /* words on one manifest line */
 

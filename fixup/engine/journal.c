@@ -4,9 +4,8 @@
 #include <time.h>
 
 #include "engine/journal.h"
+#include "engine/json-util.h"
 #include "image/disk-io.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 
 void
 journal_done(struct journal *j)

@@ -8,9 +8,8 @@
 #include <json-c/json.h>
 
 #include "engine/inspect.h"
+#include "engine/json-util.h"
 #include "util.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 
 static int
 add_string(struct json_object *o, const char *key, const char *value)

@@ -1,29 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Plan and fix reports (json-c; <json-c/...> only here and in journal.c,
  * inspect's JSON and the CLI's facts reader). */
-#include <json-c/json.h>
-
 #include "image/disk.h"
+#include "engine/json-util.h"
 #include "engine/report.h"
 #include "image/volume.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
-
-static struct json_object *
-jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *
-jstrv(char *const *l)
-{
-	struct json_object *a = json_object_new_array();
-
-	STRV_FOREACH (s, l)
-		json_object_array_add(a, jstr(*s));
-	return a;
-}
 
 static const char *
 type_name(uint32_t t)
