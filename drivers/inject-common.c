@@ -1,33 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * drivers/inject-common.c — what the steps of an injection share (the
- * bottom of inject*.c: it calls none of them): notes for the report, the
- * checks of key and file names and hardware IDs, and a case-insensitive
- * unique list push.
+ * bottom of inject*.c: it calls none of them): the checks of key and file
+ * names and hardware IDs, and a case-insensitive unique list push.  Notes
+ * for the report are util_strv_pushf(&inj->notes, ...).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers.h"
 #include "inject-internal.h"
 #include "util.h"
-
-int
-drivers_inject_note(struct drivers_injection *inj, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	return util_strv_consume(&inj->notes, s);
-}
 
 /* One key or file name component: non-empty, bounded, no separators or
  * control characters. */

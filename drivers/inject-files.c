@@ -52,8 +52,8 @@ dirid_dir(struct inject *c, const struct drivers_file *f, char **ret)
 		 * DriverStore\FileRepository folder; we never fabricate one
 		 * (WINDOWS.md §1.3) and load the boot driver from
 		 * System32\drivers instead. */
-		int r = drivers_inject_note(
-		        c->inj,
+		int r = util_strv_pushf(
+		        &c->inj->notes,
 		        "%s: file '%s' targets DIRID 13 (driver store); "
 		        "installed to System32\\drivers instead",
 		        c->in->inf_name, f->name);
@@ -72,8 +72,8 @@ dirid_dir(struct inject *c, const struct drivers_file *f, char **ret)
 		sub = "\\System32\\drivers";
 		break;
 	default: {
-		int r = drivers_inject_note(
-		        c->inj,
+		int r = util_strv_pushf(
+		        &c->inj->notes,
 		        "%s: file '%s' has destination DIRID %u, which "
 		        "offline injection does not support",
 		        c->in->inf_name, f->name, dirid);
@@ -82,8 +82,8 @@ dirid_dir(struct inject *c, const struct drivers_file *f, char **ret)
 	}
 	if (f->subdir && *f->subdir) {
 		if (!drivers_inject_valid_rel_path(f->subdir, true, false)) {
-			int r = drivers_inject_note(
-			        c->inj,
+			int r = util_strv_pushf(
+			        &c->inj->notes,
 			        "%s: file '%s' has an invalid destination "
 			        "subdirectory",
 			        c->in->inf_name, f->name);
@@ -107,9 +107,9 @@ drivers_inject_plan_files(struct inject *c)
 
 	if (in->n_files > DRIVERS_INJECT_MAX_COPIES ||
 	    util_strv_length(in->package_files) > DRIVERS_INJECT_MAX_COPIES) {
-		r = drivers_inject_note(
-		        c->inj, "%s: the package has more than %u files",
-		        in->inf_name, DRIVERS_INJECT_MAX_COPIES);
+		r = util_strv_pushf(&c->inj->notes,
+		                    "%s: the package has more than %u files",
+		                    in->inf_name, DRIVERS_INJECT_MAX_COPIES);
 		return r < 0 ? r : -E2BIG;
 	}
 	for (size_t i = 0; i < in->n_files; i++) {
@@ -117,16 +117,15 @@ drivers_inject_plan_files(struct inject *c)
 		_cleanup_free_ char *dir = NULL, *dst = NULL;
 
 		if (!drivers_inject_valid_component(f->name, true)) {
-			r = drivers_inject_note(
-			        c->inj,
-			        "%s: CopyFiles entry %zu has an "
-			        "invalid file name",
-			        in->inf_name, i + 1);
+			r = util_strv_pushf(&c->inj->notes,
+			                    "%s: CopyFiles entry %zu has an "
+			                    "invalid file name",
+			                    in->inf_name, i + 1);
 			return r < 0 ? r : -EINVAL;
 		}
 		if (!f->host_path) {
-			r = drivers_inject_note(
-			        c->inj,
+			r = util_strv_pushf(
+			        &c->inj->notes,
 			        "%s: file '%s' (source '%s') is missing from "
 			        "the package %s",
 			        in->inf_name, f->name,
@@ -170,8 +169,8 @@ drivers_inject_plan_files(struct inject *c)
 				if (*q == '/')
 					*q = '\\';
 			if (!drivers_inject_valid_rel_path(rel, true, false)) {
-				r = drivers_inject_note(
-				        c->inj,
+				r = util_strv_pushf(
+				        &c->inj->notes,
 				        "%s: package file '%s' has an invalid "
 				        "name",
 				        in->inf_name, *p);
@@ -193,8 +192,8 @@ drivers_inject_plan_files(struct inject *c)
 				return r;
 		}
 		if (!have_cat) {
-			r = drivers_inject_note(
-			        c->inj,
+			r = util_strv_pushf(
+			        &c->inj->notes,
 			        "%s: catalog '%s' is not in the package: "
 			        "Windows will treat the driver as unsigned",
 			        in->inf_name, in->catalog_file);
@@ -213,8 +212,8 @@ drivers_inject_plan_files(struct inject *c)
 			src = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
 			src = strrchr(src, '\\') ? strrchr(src, '\\') + 1 : src;
 			if (!drivers_inject_valid_component(src, true)) {
-				r = drivers_inject_note(
-				        c->inj,
+				r = util_strv_pushf(
+				        &c->inj->notes,
 				        "%s: package file '%s' has an invalid "
 				        "name",
 				        in->inf_name, src);

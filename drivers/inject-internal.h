@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * drivers/inject-internal.h — what the files of the injection share (the
- * state of one injection, notes, name checks, the steps inject.c runs),
+ * state of one injection, name checks, the steps inject.c runs),
  * (inject-common.c), and the pure helpers of inject-registry.c, exposed for the
  * unit tests: PCI short-form IDs, DriverVer date/version decoding, the
  * DriverPackages "Version" blob and the DevicePath append.
@@ -44,9 +44,6 @@ struct inject {
 	char **ids;                       /* validated hardware IDs */
 };
 
-/* Adds a remark for the report; 0 or -ENOMEM. */
-int drivers_inject_note(struct drivers_injection *inj, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
 /* One key or file name component: non-empty, bounded, no separators or
  * control characters. */
 bool drivers_inject_valid_component(const char *s, bool file);

@@ -311,9 +311,9 @@ reg_edit(struct inject *c, struct hive_edits *l, const char *base,
 
 	if (!drivers_inject_valid_rel_path(reg->subkey ? reg->subkey : "",
 	                                   false, true)) {
-		r = drivers_inject_note(c->inj,
-		                        "%s: %s: invalid registry subkey",
-		                        c->in->inf_name, what);
+		r = util_strv_pushf(&c->inj->notes,
+		                    "%s: %s: invalid registry subkey",
+		                    c->in->inf_name, what);
 		return r < 0 ? r : -EINVAL;
 	}
 	if (reg->name && strlen(reg->name) > HIVE_MAX_NAME)
@@ -348,8 +348,8 @@ reg_edit(struct inject *c, struct hive_edits *l, const char *base,
 			return hive_edits_delete_value(l, key, reg->name);
 		if (!reg->subkey || !*reg->subkey) {
 			/* Deleting HKR itself would undo the install. */
-			return drivers_inject_note(
-			        c->inj,
+			return util_strv_pushf(
+			        &c->inj->notes,
 			        "%s: %s: DelReg of the whole key "
 			        "ignored",
 			        c->in->inf_name, what);
@@ -362,8 +362,8 @@ reg_edit(struct inject *c, struct hive_edits *l, const char *base,
 		_cleanup_strv_free_ char **items = NULL;
 
 		if (reg->type != HIVE_T_MULTI_SZ) {
-			r = drivers_inject_note(
-			        c->inj,
+			r = util_strv_pushf(
+			        &c->inj->notes,
 			        "%s: %s: append to a value that is not "
 			        "MULTI_SZ",
 			        c->in->inf_name, what);
@@ -425,8 +425,8 @@ service_reg(struct inject *c, const char *svc_key,
 			                "AddReg");
 		}
 	}
-	return drivers_inject_note(
-	        c->inj,
+	return util_strv_pushf(
+	        &c->inj->notes,
 	        "%s: AddReg entry under %s\\%s skipped: not writable "
 	        "offline",
 	        c->in->inf_name, reg->root ? reg->root : "(none)", sub);
@@ -589,8 +589,8 @@ drivers_inject_write_driver_database(struct inject *c)
 	r = drivers_version_blob(in->class_guid, in->driver_date,
 	                         in->driver_version, version);
 	if (r < 0) {
-		int k = drivers_inject_note(
-		        c->inj,
+		int k = util_strv_pushf(
+		        &c->inj->notes,
 		        "%s: cannot encode DriverVer '%s,%s' (expected "
 		        "MM/DD/YYYY,a.b.c.d)",
 		        in->inf_name, in->driver_date ? in->driver_date : "",
@@ -598,8 +598,8 @@ drivers_inject_write_driver_database(struct inject *c)
 		return k < 0 ? k : r;
 	}
 	if (!in->driver_date || !in->driver_version) {
-		r = drivers_inject_note(
-		        c->inj,
+		r = util_strv_pushf(
+		        &c->inj->notes,
 		        "%s: no DriverVer date/version; zero in the package "
 		        "Version value",
 		        in->inf_name);

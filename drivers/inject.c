@@ -65,10 +65,10 @@ validate(struct inject *c)
 	size_t n_ids;
 	int r;
 
-#define REFUSE(err, ...)                                           \
-	do {                                                       \
-		int _k = drivers_inject_note(c->inj, __VA_ARGS__); \
-		return _k < 0 ? _k : (err);                        \
+#define REFUSE(err, ...)                                               \
+	do {                                                           \
+		int _k = util_strv_pushf(&c->inj->notes, __VA_ARGS__); \
+		return _k < 0 ? _k : (err);                            \
 	} while (0)
 
 	if (!drivers_inject_valid_component(in->inf_name, true) ||
@@ -163,9 +163,9 @@ make_label(struct inject *c)
 	 * bytes, so the same package always gets the same label. */
 	r = util_sha256_file(c->in->inf_path, hex);
 	if (r < 0) {
-		int k = drivers_inject_note(c->inj,
-		                            "%s: cannot read the INF %s",
-		                            c->in->inf_name, c->in->inf_path);
+		int k = util_strv_pushf(&c->inj->notes,
+		                        "%s: cannot read the INF %s",
+		                        c->in->inf_name, c->in->inf_path);
 		return k < 0 ? k : r;
 	}
 	return util_asprintf(&c->label, "%s_%s_%.16s", c->in->inf_name, c->arch,
@@ -207,8 +207,8 @@ inject(struct inject *c)
 	if (r < 0)
 		return r;
 	if (c->in->n_reg > 0) {
-		r = drivers_inject_note(
-		        c->inj,
+		r = util_strv_pushf(
+		        &c->inj->notes,
 		        "%s: %zu device AddReg/DelReg entries are left to "
 		        "Plug and Play at first boot",
 		        c->in->inf_name, c->in->n_reg);

@@ -351,6 +351,28 @@ util_strmap_setf(struct util_strmap *m, const char *key, const char *fmt, ...)
 	return util_strmap_set(m, key, v);
 }
 
+int
+util_strv_pushfv(char ***l, const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return -ENOMEM;
+	return util_strv_consume(l, s);
+}
+
+int
+util_strv_pushf(char ***l, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = util_strv_pushfv(l, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 const char *
 util_strmap_get(const struct util_strmap *m, const char *key)
 {

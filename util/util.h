@@ -169,6 +169,10 @@ size_t util_strv_length(char *const *l);
 int util_strv_push(char ***l, const char *s);
 /* Appends s itself (takes ownership even on failure: frees s on -ENOMEM). */
 int util_strv_consume(char ***l, char *s);
+/* Appends the formatted string (vasprintf); *l may be NULL.  0 or -ENOMEM
+ * (then *l is unchanged).  The v variant takes a va_list for wrappers. */
+int util_strv_pushf(char ***l, const char *fmt, ...) _printf_(2, 3);
+int util_strv_pushfv(char ***l, const char *fmt, va_list ap) _printf_(2, 0);
 bool util_strv_contains(char *const *l, const char *s);
 bool util_strv_contains_case(char *const *l, const char *s);
 char **util_strv_copy(char *const *l);

@@ -159,19 +159,6 @@ tcase_done(struct tcase *t)
 	util_strv_free(t->notes);
 }
 
-static int
-addf(char ***l, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return util_strv_consume(l, s);
-}
-
 struct test_env {
 	struct drivers_store *store;
 	bool have_stores;
@@ -201,10 +188,10 @@ check_action(const struct test_env *env, const struct util_strmap *f,
 		int r;
 
 		if (!env->have_stores) {
-			addf(&t->notes,
-			     "%s/%s: inject-driver not checked (no "
-			     "-d STORE)",
-			     a->set_name, a->rule_id);
+			util_strv_pushf(&t->notes,
+			                "%s/%s: inject-driver not checked (no "
+			                "-d STORE)",
+			                a->set_name, a->rule_id);
 			return;
 		}
 		if (hwid && util_strv_split(hwid, " ", &ids) < 0)
@@ -228,16 +215,18 @@ check_action(const struct test_env *env, const struct util_strmap *f,
 			_cleanup_free_ char *rej =
 			        util_strv_join(sel.rejected, "; ");
 
-			addf(&t->failures,
-			     "%s/%s: no driver package for %s %s (%s)%s%s",
-			     a->set_name, a->rule_id, q.name ? q.name : "",
-			     hwid ? hwid : "", q.target.arch,
-			     rej && *rej ? ": " : "", rej ? rej : "");
+			util_strv_pushf(
+			        &t->failures,
+			        "%s/%s: no driver package for %s %s (%s)%s%s",
+			        a->set_name, a->rule_id, q.name ? q.name : "",
+			        hwid ? hwid : "", q.target.arch,
+			        rej && *rej ? ": " : "", rej ? rej : "");
 		} else
-			addf(&t->notes, "%s/%s: %s from %s%s", a->set_name,
-			     a->rule_id, sel.install.inf_name,
-			     sel.install.package_dir,
-			     sel.fallback ? " (older OS folder)" : "");
+			util_strv_pushf(
+			        &t->notes, "%s/%s: %s from %s%s", a->set_name,
+			        a->rule_id, sel.install.inf_name,
+			        sel.install.package_dir,
+			        sel.fallback ? " (older OS folder)" : "");
 		drivers_selection_done(&sel);
 		return;
 	}
@@ -248,10 +237,11 @@ check_action(const struct test_env *env, const struct util_strmap *f,
 		int n;
 
 		if (!env->cache) {
-			addf(&t->notes,
-			     "%s/%s: require-file %s not checked (no "
-			     "-p CACHE)",
-			     a->set_name, a->rule_id, file);
+			util_strv_pushf(
+			        &t->notes,
+			        "%s/%s: require-file %s not checked (no "
+			        "-p CACHE)",
+			        a->set_name, a->rule_id, file);
 			return;
 		}
 		base = base ? base + 1 : file;
@@ -262,9 +252,9 @@ check_action(const struct test_env *env, const struct util_strmap *f,
 		                &found);
 		free(found);
 		if (n <= 0)
-			addf(&t->failures,
-			     "%s/%s: %s is not in the patch cache", a->set_name,
-			     a->rule_id, file);
+			util_strv_pushf(&t->failures,
+			                "%s/%s: %s is not in the patch cache",
+			                a->set_name, a->rule_id, file);
 		return;
 	}
 	case RULES_ACTION_SWAP_HAL: {
@@ -272,10 +262,10 @@ check_action(const struct test_env *env, const struct util_strmap *f,
 		size_t n = 0;
 
 		if (!env->cache) {
-			addf(&t->notes,
-			     "%s/%s: swap-hal not checked (no -p "
-			     "CACHE)",
-			     a->set_name, a->rule_id);
+			util_strv_pushf(&t->notes,
+			                "%s/%s: swap-hal not checked (no -p "
+			                "CACHE)",
+			                a->set_name, a->rule_id);
 			return;
 		}
 		if (pcache_requirements_for_hal(rules_action_get(a, "hal"),
@@ -288,10 +278,12 @@ check_action(const struct test_env *env, const struct util_strmap *f,
 
 			free(found);
 			if (k <= 0)
-				addf(&t->failures,
-				     "%s/%s: %s (HAL swap) is not in the patch "
-				     "cache",
-				     a->set_name, a->rule_id, req[i].name);
+				util_strv_pushf(&t->failures,
+				                "%s/%s: %s (HAL swap) is not "
+				                "in the patch "
+				                "cache",
+				                a->set_name, a->rule_id,
+				                req[i].name);
 		}
 		free(req);
 		return;
@@ -323,9 +315,9 @@ run_case(const struct test_env *env, const char *set,
 		util_log_set_level(lvl);
 		if (rules)
 			STRV_FOREACH (d, rules_diagnostics(rules))
-				addf(&t->failures, "%s", *d);
-		addf(&t->failures, "rule set %s failed to load or evaluate",
-		     set);
+				util_strv_pushf(&t->failures, "%s", *d);
+		util_strv_pushf(&t->failures,
+		                "rule set %s failed to load or evaluate", set);
 		t->seconds = ((double)util_now_ns() / 1e9) - t0;
 		return;
 	}

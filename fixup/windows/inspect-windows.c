@@ -36,7 +36,8 @@
 static const char *const systemroots[] = {"Windows", "WINNT", "Win32", "Win",
                                           "ReactOS"};
 
-static const char *const storage_drivers[] = {
+/* NULL-terminated, for util_strv_contains_case(). */
+static char *const storage_drivers[] = {
         "atapi",     "intelide", "pciide",    "viaide",    "cmdide",
         "aliide",    "msahci",   "storahci",  "stornvme",  "iastorv",
         "iastora",   "iastorav", "iastor",    "iastore",   "amdsata",
@@ -47,10 +48,11 @@ static const char *const storage_drivers[] = {
         "vioscsi",   "xenvbd",   "storvsc",   "aic78xx",   "adp94xx",
         "ql2300",    "ql40xx",   "vsmraid",   "sisraid2",  "nfrd960",
         "mraid35x",  "iirsp",    "rhelscsi",  "prl_scsi",  "buslogic",
+        NULL,
 };
 
-static const char *const generic_ide[] = {"atapi",  "intelide", "pciide",
-                                          "viaide", "cmdide",   "aliide"};
+static char *const generic_ide[] = {"atapi",  "intelide", "pciide", "viaide",
+                                    "cmdide", "aliide",   NULL};
 
 struct platform_tools {
 	const char *platform;
@@ -72,15 +74,6 @@ static const struct platform_tools platforms[] = {
           "prl_memdev", "prl_mouf", "prl_pv32", "prl_pv64", NULL}},
 };
 
-static bool
-in_list(const char *const *l, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcaseeq(l[i], s))
-			return true;
-	return false;
-}
-
 struct win_ctx {
 	struct fixup_volume *v;
 	struct fixup_guest *g;
@@ -95,22 +88,6 @@ static int
 set_fact(struct win_ctx *c, const char *key, const char *value)
 {
 	return util_strmap_set(c->g->facts, key, value);
-}
-
-static int warn(struct win_ctx *c, const char *fmt, ...) _printf_(2, 3);
-static int
-warn(struct win_ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	return util_strv_consume(&c->g->warnings, s);
 }
 
 /* Finds the systemroot: 1 and c->sysroot set, 0 when none. */
@@ -168,8 +145,8 @@ open_hive(struct win_ctx *c, const char *name, struct hive **ret)
 		        fixup_volume_name(c->v), real, strerror(-r));
 	r = 0;
 	if (hc.rec.dirty && !hc.rec.recovered)
-		r = warn(
-		        c,
+		r = util_strv_pushf(
+		        &c->g->warnings,
 		        "%s hive %s is dirty: %s. Read as it is, without the "
 		        "changes only its logs hold; a fix that edits it needs "
 		        "--force " FIXUP_PROBLEM_DIRTY_HIVE,
@@ -466,8 +443,7 @@ boot_driver_fact(struct win_ctx *c)
 
 	STRV_FOREACH (s, c->services) {
 		_cleanup_free_ char *k = NULL, *group = NULL;
-		bool storage = in_list(storage_drivers,
-		                       ELEMENTSOF(storage_drivers), *s);
+		bool storage = util_strv_contains_case(storage_drivers, *s);
 
 		if (service_start(c, *s) != 0)
 			continue;
@@ -493,7 +469,7 @@ boot_driver_fact(struct win_ctx *c)
 	if (!score)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (in_list(generic_ide, ELEMENTSOF(generic_ide), cands[i]))
+		if (util_strv_contains_case(generic_ide, cands[i]))
 			score[i] -= 1;
 	r = score_enum_all(c, cands, score);
 	if (r >= 0)
@@ -584,7 +560,7 @@ pe_file_arch(struct win_ctx *c, const char *name, const char **ret)
 		    (*ret = pe_machine_arch(util_le16(buf + pe + 4))))
 			return 1;
 	}
-	(void)warn(c, "%s: no valid PE header", real);
+	(void)util_strv_pushf(&c->g->warnings, "%s: no valid PE header", real);
 	return 0;
 }
 
@@ -625,9 +601,11 @@ arch_fact(struct win_ctx *c)
 		if (strcaseeq(pa, "IA64"))
 			return set_fact(c, "os.arch", "ia64");
 	}
-	return warn(c, "architecture unknown (no PE header in System32's "
-	               "ntoskrnl.exe, cmd.exe, hal.dll ..., no "
-	               "PROCESSOR_ARCHITECTURE): os.arch not set");
+	return util_strv_pushf(
+	        &c->g->warnings,
+	        "architecture unknown (no PE header in System32's "
+	        "ntoskrnl.exe, cmd.exe, hal.dll ..., no "
+	        "PROCESSOR_ARCHITECTURE): os.arch not set");
 }
 
 static int
@@ -643,10 +621,11 @@ version_facts(struct win_ctx *c)
 	int r = open_hive(c, "SOFTWARE", &sw);
 
 	if (r == -ENOENT || r == -ENOTDIR)
-		return warn(c,
-		            "%s/System32/config/SOFTWARE is missing: no "
-		            "version facts",
-		            c->sysroot);
+		return util_strv_pushf(
+		        &c->g->warnings,
+		        "%s/System32/config/SOFTWARE is missing: no "
+		        "version facts",
+		        c->sysroot);
 	if (r < 0)
 		return r;
 	if (hive_get_string(sw, cv, "ProductName", &product) == 0) {
@@ -726,8 +705,9 @@ fixup_inspect_windows(struct fixup_volume *v, struct fixup_guest *g)
 		goto out;
 	}
 	if (r > 0)
-		(void)warn(&c, "SYSTEM\\Select\\Current missing: using %s",
-		           c.cs);
+		(void)util_strv_pushf(
+		        &c.g->warnings,
+		        "SYSTEM\\Select\\Current missing: using %s", c.cs);
 	g->systemroot = strdup(c.sysroot);
 	sr = strdup(c.sysroot);
 	if (!g->systemroot || !sr) {

@@ -153,17 +153,14 @@ int
 winboot_report_add_note(struct winboot_report *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	int k;
 
 	if (!r)
 		return 0;
 	va_start(ap, fmt);
-	k = vasprintf(&s, fmt, ap);
+	k = util_strv_pushfv(&r->notes, fmt, ap);
 	va_end(ap);
-	if (k < 0)
-		return -ENOMEM;
-	return util_strv_consume(&r->notes, s);
+	return k;
 }
 
 /* Writes prefix, s and a newline; control characters (guest-derived text

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "tests.h"
 
@@ -38,6 +39,45 @@ TEST(strv)
 	ASSERT_OK(util_strv_push(&l, "d"));
 	j = util_strv_join(l, ", ");
 	ASSERT_STREQ(j, "a, bc, d");
+}
+
+static int _printf_(2, 3) pushf_via_v(char ***l, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = util_strv_pushfv(l, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+TEST(strv_pushf)
+{
+	_cleanup_strv_free_ char **l = NULL;
+
+	/* A NULL list is a valid start. */
+	ASSERT_OK(util_strv_pushf(&l, "%s=%d", "a", 1));
+	ASSERT_EQ(util_strv_length(l), 1);
+	ASSERT_STREQ(l[0], "a=1");
+	ASSERT_OK(pushf_via_v(&l, "%s/%u", "b", 2u));
+	ASSERT_EQ(util_strv_length(l), 2);
+	ASSERT_STREQ(l[1], "b/2");
+	ASSERT_NULL(l[2]);
+	/* A formatting failure (a wide character the C locale cannot encode)
+	 * is -ENOMEM and leaves the list as it was, nothing leaked. */
+	ASSERT_ERR(util_strv_pushf(&l, "%ls", (const wchar_t[]){0x110000, 0}),
+	           -ENOMEM);
+	ASSERT_EQ(util_strv_length(l), 2);
+	ASSERT_STREQ(l[1], "b/2");
+	{
+		_cleanup_strv_free_ char **e = NULL;
+
+		ASSERT_ERR(util_strv_pushf(&e, "%ls",
+		                           (const wchar_t[]){0x110000, 0}),
+		           -ENOMEM);
+		ASSERT_NULL(e);
+	}
 }
 
 TEST(strmap)
