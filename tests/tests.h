@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "util.h"
 
@@ -221,6 +222,31 @@ tests_srcdir(void)
 	const char *s = getenv("IMGFIX_SOURCE_ROOT");
 
 	return s ? s : ".";
+}
+
+/*
+ * Runs a shell command formatted from strings the test controls (its temp
+ * paths, fixed tool arguments; never outside input) with system(3).
+ * Returns its exit status, -1 when it did not exit normally (killed, or no
+ * shell); fails the test when out of memory.
+ */
+static inline int _printf_(1, 2) tests_sh(const char *fmt, ...)
+{
+	_cleanup_free_ char *cmd = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		cmd = NULL;
+		TEST_FAIL("out of memory");
+	}
+	r = system(cmd);
+	if (r == -1 || !WIFEXITED(r))
+		return -1;
+	return WEXITSTATUS(r);
 }
 
 int

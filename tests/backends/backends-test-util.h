@@ -2,14 +2,11 @@
 /*
  * Helpers of the tests/backends tests: build a raw MBR image with an ext4
  * partition populated from a directory (sfdisk + mkfs.ext4 -E offset -d, no
- * root), run a command, hash a file, and open a backend volume on its own
+ * root), hash a file, and open a backend volume on its own
  * (without volume.c's image layer).  Include after tests.h.
  */
 #ifndef IMGFIX_TESTS_BACKENDS_UTIL_H
 #define IMGFIX_TESTS_BACKENDS_UTIL_H
-
-#include <stdarg.h>
-#include <sys/wait.h>
 
 #include "image/disk.h"
 #include "image/volume-ext.h"
@@ -21,30 +18,12 @@
 #define BT_FS_MB (BT_IMAGE_MB - 1)
 #define BT_PART_SIZE ((uint64_t)BT_FS_MB * 1024 * 1024)
 
-/* Runs a shell command built from our own temp paths; returns its status. */
-static inline int _printf_(1, 2) bt_sh(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		TEST_FAIL("out of memory");
-	r = system(cmd);
-	if (r == -1 || !WIFEXITED(r))
-		return -1;
-	return WEXITSTATUS(r);
-}
-
 /* Skips the executable when a tool the fixtures need is missing. */
 static inline void
 bt_need(const char *tool)
 {
-	if (bt_sh("PATH=$PATH:/usr/sbin:/sbin command -v %s >/dev/null 2>&1",
-	          tool) != 0)
+	if (tests_sh("PATH=$PATH:/usr/sbin:/sbin command -v %s >/dev/null 2>&1",
+	             tool) != 0)
 		TEST_SKIP("%s not installed", tool);
 }
 
@@ -68,15 +47,15 @@ bt_build_ext4(const char *image, const char *tree, const char *extra)
 {
 	bt_need("sfdisk");
 	bt_need("mkfs.ext4");
-	ASSERT_EQ(bt_sh("rm -f '%s' && truncate -s %uM '%s' && "
-	                "printf 'label: dos\\nstart=2048, type=83\\n' | "
-	                "PATH=$PATH:/usr/sbin:/sbin sfdisk -q '%s'",
-	                image, BT_IMAGE_MB, image, image),
+	ASSERT_EQ(tests_sh("rm -f '%s' && truncate -s %uM '%s' && "
+	                   "printf 'label: dos\\nstart=2048, type=83\\n' | "
+	                   "PATH=$PATH:/usr/sbin:/sbin sfdisk -q '%s'",
+	                   image, BT_IMAGE_MB, image, image),
 	          0);
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -F -q -E "
-	                "offset=%u %s -d '%s' '%s' %uM",
-	                BT_PART_START, extra ? extra : "", tree, image,
-	                BT_FS_MB),
+	ASSERT_EQ(tests_sh("PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -F -q -E "
+	                   "offset=%u %s -d '%s' '%s' %uM",
+	                   BT_PART_START, extra ? extra : "", tree, image,
+	                   BT_FS_MB),
 	          0);
 }
 
@@ -86,11 +65,13 @@ bt_linux_tree(void)
 {
 	char *tree = bt_path("tree");
 
-	ASSERT_EQ(bt_sh("rm -rf '%s' && cp -a '%s/tests/fixtures/linux/"
-	                "debian12' '%s'",
-	                tree, tests_srcdir(), tree),
+	ASSERT_EQ(tests_sh("rm -rf '%s' && cp -a '%s/tests/fixtures/linux/"
+	                   "debian12' '%s'",
+	                   tree, tests_srcdir(), tree),
 	          0);
-	ASSERT_EQ(bt_sh("cd '%s' && ln -s /etc/fstab etc/link-abs && "
+	ASSERT_EQ(
+	        tests_sh(
+	                "cd '%s' && ln -s /etc/fstab etc/link-abs && "
 	                "ln -s ../etc/hostname boot/link-rel && "
 	                "ln -s ../../../../../../etc/hostname etc/escape && "
 	                "ln -s /../../etc/hostname etc/escape-abs && "
@@ -99,7 +80,7 @@ bt_linux_tree(void)
 	                "ln -s /nonexistent etc/dangling && "
 	                "ln -s /etc etc-link && mkdir -p var/empty",
 	                tree),
-	          0);
+	        0);
 	return tree;
 }
 

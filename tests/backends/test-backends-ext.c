@@ -35,7 +35,7 @@ copy_image(const char *name)
 
 	build_once();
 	p = bt_path(name);
-	ASSERT_EQ(bt_sh("cp '%s' '%s'", image, p), 0);
+	ASSERT_EQ(tests_sh("cp '%s' '%s'", image, p), 0);
 	return p;
 }
 
@@ -80,10 +80,11 @@ close_commit(struct opened *o, const char *undo)
 static void
 fsck_clean(const char *img)
 {
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin e2fsck -fn '%s?offset=%u' "
-	                ">/dev/null 2>&1",
-	                img, BT_PART_START),
-	          0);
+	ASSERT_EQ(
+	        tests_sh("PATH=$PATH:/usr/sbin:/sbin e2fsck -fn '%s?offset=%u' "
+	                 ">/dev/null 2>&1",
+	                 img, BT_PART_START),
+	        0);
 }
 
 /* debugfs -R 'cat PATH' of img into a string. */
@@ -94,9 +95,9 @@ debugfs_cat(const char *img, const char *path)
 	char *buf = NULL;
 	size_t len;
 
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -R 'cat %s' "
-	                "'%s?offset=%u' >'%s' 2>/dev/null",
-	                path, img, BT_PART_START, out),
+	ASSERT_EQ(tests_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -R 'cat %s' "
+	                   "'%s?offset=%u' >'%s' 2>/dev/null",
+	                   path, img, BT_PART_START, out),
 	          0);
 	ASSERT_OK(util_read_file(out, 16u << 20, &buf, &len));
 	return buf;
@@ -246,11 +247,11 @@ TEST(symlink_limit)
 
 	/* l0 -> target, l1 -> l0, ... l40 -> l39: l39 needs 40 links
 	 * (allowed), l40 needs 41 (refused). */
-	ASSERT_EQ(bt_sh("rm -rf '%s' && mkdir -p '%s' && cd '%s' && "
-	                "echo x >target && ln -s target l0 && "
-	                "i=1; while [ $i -le 40 ]; do "
-	                "ln -s l$((i-1)) l$i; i=$((i+1)); done",
-	                t, t, t),
+	ASSERT_EQ(tests_sh("rm -rf '%s' && mkdir -p '%s' && cd '%s' && "
+	                   "echo x >target && ln -s target l0 && "
+	                   "i=1; while [ $i -le 40 ]; do "
+	                   "ln -s l$((i-1)) l$i; i=$((i+1)); done",
+	                   t, t, t),
 	          0);
 	bt_build_ext4(img, t, "-b 4096"); /* and 4 KiB blocks */
 	ASSERT_OK(open_ext(img, false, &o));
@@ -336,15 +337,15 @@ TEST(write_commit_fsck)
 	free(got);
 	got = NULL;
 	/* the in-place write kept owner and mode; new files are 0644 root */
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -R 'stat "
-	                "/etc/modprobe.d/virtio.conf' '%s?offset=%u' "
-	                "2>/dev/null | grep -q 'Mode:  0644'",
-	                img, BT_PART_START),
+	ASSERT_EQ(tests_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -R 'stat "
+	                   "/etc/modprobe.d/virtio.conf' '%s?offset=%u' "
+	                   "2>/dev/null | grep -q 'Mode:  0644'",
+	                   img, BT_PART_START),
 	          0);
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -R 'stat "
-	                "/etc/imgfix/a' '%s?offset=%u' 2>/dev/null | "
-	                "grep -q 'Mode:  0755'",
-	                img, BT_PART_START),
+	ASSERT_EQ(tests_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -R 'stat "
+	                   "/etc/imgfix/a' '%s?offset=%u' 2>/dev/null | "
+	                   "grep -q 'Mode:  0755'",
+	                   img, BT_PART_START),
 	          0);
 
 	/* Reopen: what was written reads back. */
@@ -397,11 +398,13 @@ TEST(fs_uuid)
 	size_t len;
 
 	build_once();
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin dumpe2fs -h '%s?offset=%u' "
+	ASSERT_EQ(
+	        tests_sh(
+	                "PATH=$PATH:/usr/sbin:/sbin dumpe2fs -h '%s?offset=%u' "
 	                "2>/dev/null | sed -n 's/^Filesystem UUID: *//p' "
 	                "| tr -d '\\n' >'%s'",
 	                image, BT_PART_START, out),
-	          0);
+	        0);
 	ASSERT_OK(util_read_file(out, 100, &want, &len));
 	ASSERT_EQ(len, 36);
 	ASSERT_OK(open_ext(image, false, &o));
@@ -417,9 +420,9 @@ TEST(zeroed_superblock)
 	_cleanup_free_ char *img = copy_image("zero.img");
 	struct opened o;
 
-	ASSERT_EQ(bt_sh("dd if=/dev/zero of='%s' bs=1024 seek=%u count=1 "
-	                "conv=notrunc status=none",
-	                img, BT_PART_START / 1024 + 1),
+	ASSERT_EQ(tests_sh("dd if=/dev/zero of='%s' bs=1024 seek=%u count=1 "
+	                   "conv=notrunc status=none",
+	                   img, BT_PART_START / 1024 + 1),
 	          0);
 	ASSERT_ERR(open_ext(img, false, &o), FIXUP_E_NO_FILESYSTEM);
 	ASSERT_NOT_NULL(fixup_error_detail());
@@ -433,9 +436,9 @@ TEST(garbage_superblock)
 	struct opened o;
 
 	/* s_log_block_size (offset 24) = 200: corrupt, with a stale csum */
-	ASSERT_EQ(bt_sh("printf '\\310\\0\\0\\0' | dd of='%s' bs=1 seek=%u "
-	                "conv=notrunc status=none",
-	                img, BT_PART_START + 1024 + 24),
+	ASSERT_EQ(tests_sh("printf '\\310\\0\\0\\0' | dd of='%s' bs=1 seek=%u "
+	                   "conv=notrunc status=none",
+	                   img, BT_PART_START + 1024 + 24),
 	          0);
 	ASSERT_TRUE(open_ext(img, false, &o) < 0);
 	ASSERT_NOT_NULL(fixup_error_detail());
@@ -453,7 +456,7 @@ TEST(truncated_image)
 	int r;
 
 	/* The table says 63 MiB; the file ends after 3 MiB. */
-	ASSERT_EQ(bt_sh("truncate -s 3M '%s'", img), 0);
+	ASSERT_EQ(tests_sh("truncate -s 3M '%s'", img), 0);
 	ASSERT_OK(fixup_disk_open(img, false, &d));
 	v = bt_volume_new();
 	ASSERT_ERR(fixup_volume_ext_open(v, d, BT_PART_START, BT_PART_SIZE, 0),
@@ -478,9 +481,9 @@ TEST(needs_recovery_refused_for_writing)
 	_cleanup_free_ char *img = copy_image("recover.img");
 	struct opened o;
 
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -w -R 'feature "
-	                "needs_recovery' '%s?offset=%u' >/dev/null 2>&1",
-	                img, BT_PART_START),
+	ASSERT_EQ(tests_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -w -R 'feature "
+	                   "needs_recovery' '%s?offset=%u' >/dev/null 2>&1",
+	                   img, BT_PART_START),
 	          0);
 	ASSERT_ERR(open_ext(img, true, &o), FIXUP_E_UNCLEAN);
 	ASSERT_TRUE(strstr(fixup_error_detail(), "needs recovery") != NULL);
@@ -494,10 +497,11 @@ TEST(errors_flag_refused_for_writing)
 	_cleanup_free_ char *img = copy_image("errors.img");
 	struct opened o;
 
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -w -R 'ssv state "
-	                "3' '%s?offset=%u' >/dev/null 2>&1",
-	                img, BT_PART_START),
-	          0);
+	ASSERT_EQ(
+	        tests_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -w -R 'ssv state "
+	                 "3' '%s?offset=%u' >/dev/null 2>&1",
+	                 img, BT_PART_START),
+	        0);
 	ASSERT_ERR(open_ext(img, true, &o), FIXUP_E_UNCLEAN);
 	ASSERT_TRUE(strstr(fixup_error_detail(), "e2fsck") != NULL);
 }
@@ -508,10 +512,10 @@ TEST(unsupported_feature)
 	struct opened o;
 
 	/* An incompat bit libext2fs does not know (1 << 30). */
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -w -R 'ssv "
-	                "feature_incompat 0x400002c2' '%s?offset=%u' "
-	                ">/dev/null 2>&1",
-	                img, BT_PART_START),
+	ASSERT_EQ(tests_sh("PATH=$PATH:/usr/sbin:/sbin debugfs -w -R 'ssv "
+	                   "feature_incompat 0x400002c2' '%s?offset=%u' "
+	                   ">/dev/null 2>&1",
+	                   img, BT_PART_START),
 	          0);
 	ASSERT_ERR(open_ext(img, true, &o), -EOPNOTSUPP);
 	ASSERT_TRUE(strstr(fixup_error_detail(), "features") != NULL);

@@ -39,9 +39,9 @@ setup(void)
 	raw = bt_path("linux.img");
 	qcow2 = bt_path("linux.qcow2");
 	bt_build_ext4(raw, tree, NULL);
-	ASSERT_EQ(
-	        bt_sh("qemu-img convert -f raw -O qcow2 '%s' '%s'", raw, qcow2),
-	        0);
+	ASSERT_EQ(tests_sh("qemu-img convert -f raw -O qcow2 '%s' '%s'", raw,
+	                   qcow2),
+	          0);
 	r = fixup_guestfs_open(qcow2, NULL, NULL, NULL, FIXUP_OPEN_WRITE, &gfs);
 	if (r == -ENXIO)
 		TEST_SKIP("no libguestfs appliance: %s",
@@ -148,11 +148,13 @@ TEST(uuid)
 
 	setup();
 	out = bt_path("uuid.out");
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin dumpe2fs -h '%s?offset=%u' "
+	ASSERT_EQ(
+	        tests_sh(
+	                "PATH=$PATH:/usr/sbin:/sbin dumpe2fs -h '%s?offset=%u' "
 	                "2>/dev/null | sed -n 's/^Filesystem UUID: *//p' "
 	                "| tr -d '\\n' >'%s'",
 	                raw, BT_PART_START, out),
-	          0);
+	        0);
 	ASSERT_OK(util_read_file(out, 100, &want, &len));
 	ASSERT_OK(fixup_volume_fs_uuid(vol, &uuid));
 	ASSERT_STREQ(uuid, want);
@@ -222,9 +224,9 @@ TEST(zz_same_as_direct_road)
 	/* The appliance wrote a qcow2 overlay: the image is untouched until
 	 * the commit, which writes it through an undo log. */
 	orig_raw = bt_path("orig.img");
-	ASSERT_EQ(bt_sh("qemu-img convert -f qcow2 -O raw '%s' '%s' && "
-	                "cmp -s '%s' '%s'",
-	                qcow2, orig_raw, orig_raw, raw),
+	ASSERT_EQ(tests_sh("qemu-img convert -f qcow2 -O raw '%s' '%s' && "
+	                   "cmp -s '%s' '%s'",
+	                   qcow2, orig_raw, orig_raw, raw),
 	          0);
 	gfs_undo = bt_path("gfs.undo");
 	ASSERT_TRUE(fixup_guestfs_commit(gfs, gfs_undo) > 0);
@@ -232,17 +234,17 @@ TEST(zz_same_as_direct_road)
 	gfs = NULL;
 
 	back = bt_path("back.img");
-	ASSERT_EQ(bt_sh("qemu-img convert -f qcow2 -O raw '%s' '%s'", qcow2,
-	                back),
+	ASSERT_EQ(tests_sh("qemu-img convert -f qcow2 -O raw '%s' '%s'", qcow2,
+	                   back),
 	          0);
-	ASSERT_EQ(bt_sh("PATH=$PATH:/usr/sbin:/sbin e2fsck -fn "
-	                "'%s?offset=%u' >/dev/null 2>&1",
-	                back, BT_PART_START),
+	ASSERT_EQ(tests_sh("PATH=$PATH:/usr/sbin:/sbin e2fsck -fn "
+	                   "'%s?offset=%u' >/dev/null 2>&1",
+	                   back, BT_PART_START),
 	          0);
 
 	/* The direct road, same edits, on the raw original. */
 	direct = bt_path("direct.img");
-	ASSERT_EQ(bt_sh("cp '%s' '%s'", raw, direct), 0);
+	ASSERT_EQ(tests_sh("cp '%s' '%s'", raw, direct), 0);
 	ASSERT_OK(fixup_disk_open(direct, true, &d));
 	v = bt_volume_new();
 	ASSERT_OK(fixup_volume_ext_open(v, d, BT_PART_START, BT_PART_SIZE,
@@ -254,26 +256,27 @@ TEST(zz_same_as_direct_road)
 	fixup_disk_free(d);
 
 	for (size_t i = 0; i < ELEMENTSOF(compared); i++) {
-		ASSERT_EQ(bt_sh("cd '%s' && for i in back direct; do "
-		                "PATH=$PATH:/usr/sbin:/sbin debugfs -R 'cat "
-		                "%s' \"$i.img?offset=%u\" >$i.out 2>/dev/null "
-		                "|| exit 2; done; cmp -s back.out direct.out",
-		                tests_tmpdir(), compared[i], BT_PART_START),
-		          0);
+		ASSERT_EQ(
+		        tests_sh("cd '%s' && for i in back direct; do "
+		                 "PATH=$PATH:/usr/sbin:/sbin debugfs -R 'cat "
+		                 "%s' \"$i.img?offset=%u\" >$i.out 2>/dev/null "
+		                 "|| exit 2; done; cmp -s back.out direct.out",
+		                 tests_tmpdir(), compared[i], BT_PART_START),
+		        0);
 	}
-	ASSERT_EQ(bt_sh("cd '%s' && for i in back direct; do "
-	                "PATH=$PATH:/usr/sbin:/sbin debugfs -R 'ls -l /etc' "
-	                "\"$i.img?offset=%u\" 2>/dev/null | awk '{print $2, "
-	                "$3, $4, $5, $6, $NF}' | sort >$i.ls; done; "
-	                "cmp -s back.ls direct.ls",
-	                tests_tmpdir(), BT_PART_START),
+	ASSERT_EQ(tests_sh("cd '%s' && for i in back direct; do "
+	                   "PATH=$PATH:/usr/sbin:/sbin debugfs -R 'ls -l /etc' "
+	                   "\"$i.img?offset=%u\" 2>/dev/null | awk '{print $2, "
+	                   "$3, $4, $5, $6, $NF}' | sort >$i.ls; done; "
+	                   "cmp -s back.ls direct.ls",
+	                   tests_tmpdir(), BT_PART_START),
 	          0);
 
 	/* The undo log gives back every byte of the qcow2's disk. */
 	ASSERT_OK(fixup_io_open(qcow2, "qcow2", true, &io));
 	ASSERT_OK(fixup_disk_undo_io(io, gfs_undo, false));
 	fixup_io_free(io);
-	ASSERT_EQ(bt_sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s'", qcow2,
-	                orig_raw),
+	ASSERT_EQ(tests_sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s'",
+	                   qcow2, orig_raw),
 	          0);
 }

@@ -43,22 +43,6 @@ tmp(const char *name)
 	return p;
 }
 
-static int sh(const char *fmt, ...) _printf_(1, 2);
-static int
-sh(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	ASSERT_TRUE(r >= 0);
-	r = system(cmd);
-	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
-}
-
 /* A fresh raw base holding the pattern; its path. */
 static char *
 make_base(const char *name)
@@ -85,14 +69,15 @@ make_overlay(const char *name, const char *base, const char *fmt,
 {
 	char *ov = tmp(name);
 
-	ASSERT_EQ(sh("qemu-img create -q -f qcow2 -b '%s' -F %s '%s' %s", base,
-	             fmt, ov, size ? size : ""),
+	ASSERT_EQ(tests_sh("qemu-img create -q -f qcow2 -b '%s' -F %s '%s' %s",
+	                   base, fmt, ov, size ? size : ""),
 	          0);
-	ASSERT_EQ(sh("qemu-io -f qcow2 -c 'write -P 0xab 1M 64k' "
-	             "-c 'write -P 0xcd 3146240 1000' -c 'write -z 2M 64k' "
-	             "-c 'discard 2560k 64k' '%s' >/dev/null",
-	             ov),
-	          0);
+	ASSERT_EQ(
+	        tests_sh("qemu-io -f qcow2 -c 'write -P 0xab 1M 64k' "
+	                 "-c 'write -P 0xcd 3146240 1000' -c 'write -z 2M 64k' "
+	                 "-c 'discard 2560k 64k' '%s' >/dev/null",
+	                 ov),
+	        0);
 	return ov;
 }
 
@@ -208,7 +193,8 @@ TEST(commit_raw_and_undo)
 	ASSERT_OK(r);
 	ASSERT_TRUE(r > 0);
 	assert_file(base, want);
-	ASSERT_EQ(sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s'", base, ov),
+	ASSERT_EQ(tests_sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s'",
+	                   base, ov),
 	          0);
 	ASSERT_OK(fixup_disk_undo(base, undo, false));
 	assert_file(base, orig);
@@ -224,23 +210,24 @@ TEST(commit_qcow2_and_undo)
 	_cleanup_(fixup_io_freep) struct fixup_io *io = NULL;
 	int r;
 
-	ASSERT_EQ(sh("qemu-img convert -f raw -O qcow2 '%s' '%s'", raw, base),
+	ASSERT_EQ(tests_sh("qemu-img convert -f raw -O qcow2 '%s' '%s'", raw,
+	                   base),
 	          0);
 	ov = make_overlay("q-ov.qcow2", base, "qcow2", NULL);
 	r = fixup_merge_commit(base, NULL, ov, undo);
 	ASSERT_OK(r);
 	ASSERT_TRUE(r > 0);
-	ASSERT_EQ(
-	        sh("qemu-img compare -q -f qcow2 -F qcow2 '%s' '%s'", base, ov),
-	        0);
-	ASSERT_TRUE(sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s'", base,
-	               raw) != 0);
+	ASSERT_EQ(tests_sh("qemu-img compare -q -f qcow2 -F qcow2 '%s' '%s'",
+	                   base, ov),
+	          0);
+	ASSERT_TRUE(tests_sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s'",
+	                     base, raw) != 0);
 	ASSERT_OK(fixup_io_open(base, "qcow2", true, &io));
 	ASSERT_OK(fixup_disk_undo_io(io, undo, false));
 	io = fixup_io_free(io);
-	ASSERT_EQ(
-	        sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s'", base, raw),
-	        0);
+	ASSERT_EQ(tests_sh("qemu-img compare -q -f qcow2 -F raw '%s' '%s'",
+	                   base, raw),
+	          0);
 }
 
 /* An overlay that changed nothing writes nothing and no undo log. */
@@ -250,9 +237,9 @@ TEST(commit_nothing)
 	_cleanup_free_ char *ov = tmp("n.qcow2");
 	_cleanup_free_ char *undo = tmp("n.undo");
 
-	ASSERT_EQ(
-	        sh("qemu-img create -q -f qcow2 -b '%s' -F raw '%s'", base, ov),
-	        0);
+	ASSERT_EQ(tests_sh("qemu-img create -q -f qcow2 -b '%s' -F raw '%s'",
+	                   base, ov),
+	          0);
 	ASSERT_EQ(fixup_merge_commit(base, "raw", ov, undo), 0);
 	ASSERT_TRUE(access(undo, F_OK) < 0);
 	assert_file(base, orig);
@@ -266,9 +253,9 @@ TEST(overlay_beyond_the_disk)
 	_cleanup_free_ char *ov = make_overlay("big.qcow2", base, "raw", "8M");
 	_cleanup_free_ char *undo = tmp("big.undo");
 
-	ASSERT_EQ(sh("qemu-io -f qcow2 -c 'write -P 0x11 6M 64k' '%s' "
-	             ">/dev/null",
-	             ov),
+	ASSERT_EQ(tests_sh("qemu-io -f qcow2 -c 'write -P 0x11 6M 64k' '%s' "
+	                   ">/dev/null",
+	                   ov),
 	          0);
 	fixup_clear_error();
 	ASSERT_ERR(fixup_merge_commit(base, "raw", ov, undo), -EBADMSG);

@@ -7,40 +7,18 @@
 #ifndef PCACHE_TEST_UTIL_H
 #define PCACHE_TEST_UTIL_H
 
-#include <sys/wait.h>
-
 #include "patchcache.h"
 
-/* Runs a shell command built by the test itself (no outside input); skips
- * the executable when it exits 77. */
-static inline int
-pt_run(const char *cmd)
-{
-	int st = system(cmd);
-
-	if (st < 0 || !WIFEXITED(st))
-		TEST_FAIL("cannot run: %s", cmd);
-	if (WEXITSTATUS(st) == 77)
-		TEST_SKIP("tool missing for: %s", cmd);
-	return WEXITSTATUS(st);
-}
-
-static inline void pt_runf(const char *fmt, ...) _printf_(1, 2);
-static inline void
-pt_runf(const char *fmt, ...)
-{
-	_cleanup_free_ char *cmd = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		TEST_FAIL("OOM");
-	if (pt_run(cmd) != 0)
-		TEST_FAIL("command failed: %s", cmd);
-}
+/* Runs a formatted shell command (tests_sh()) that must succeed; skips the
+ * executable when it exits 77 (a tool it needs is missing). */
+#define pt_runf(fmt, ...)                                                      \
+	do {                                                                   \
+		int _st = tests_sh(fmt, __VA_ARGS__);                          \
+		if (_st == 77)                                                 \
+			TEST_SKIP("tool missing for: %s", fmt);                \
+		if (_st != 0)                                                  \
+			TEST_FAIL("command failed (status %d): %s", _st, fmt); \
+	} while (0)
 
 /* Builds PE files NAMES (space separated) of arch/version into dir. */
 static inline void
