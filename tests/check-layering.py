@@ -21,6 +21,10 @@ Rules (each violation is printed; the exit status is 1 when there is one):
     other.
  3. No circle: among the .c files of fixup/, references form no cycle, and
     among the headers of fixup/, includes form no cycle.
+ 4. The command line is the top: no file outside fixup/cli/ includes a
+    header of fixup/cli/ or references a symbol defined there (what the
+    engine and the CLI share, such as the exit codes, is in
+    fixup/engine/runtime.h).
 
 --report prints every reference circle of the tree (not just fixup/) and
 the longest files, and never fails.
@@ -39,6 +43,7 @@ BACKENDS = {
 }
 BACKEND_TABLE = "fixup/image/backends.c"
 FAMILY_TABLE = "fixup/families.c"
+CLI_DIR = "fixup/cli/"
 OS_DIRS = ("fixup/windows/", "fixup/linux/")
 
 DEF_FUNC = re.compile(r"^([A-Za-z_]\w*)\(")
@@ -222,6 +227,19 @@ def main():
     for comp in sccs(fixup_h, {h: {i for i in includes[h] if i in fixup_h}
                                for h in fixup_h}):
         err(f"include circle: {' <-> '.join(comp)}")
+
+    # 4. the command line on top
+    for f in files:
+        if f.startswith(CLI_DIR):
+            continue
+        for h in includes[f]:
+            if h.startswith(CLI_DIR):
+                err(f"{f} includes {h}: only fixup/cli/ includes the "
+                    f"command line's headers")
+    for (a, b), names in sorted(refs.items()):
+        if not a.startswith(CLI_DIR) and b.startswith(CLI_DIR):
+            err(f"{a} calls {', '.join(sorted(names))} of {b}: nothing "
+                f"below the command line calls into fixup/cli/")
 
     if report:
         print("reference circles (all .c files outside tests/):")

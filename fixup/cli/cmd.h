@@ -3,19 +3,13 @@
  * The imgfix command line: one function per subcommand, each in its own
  * fixup/cli/cmd-<name>.c, registered in the table of fixup/cli/main.c.  A
  * command gets argv with argv[0] = its name, parses its own options with
- * getopt_long, prints its own --help, and returns an exit code below.
+ * getopt_long, prints its own --help, and returns an IMGFIX_EXIT_* code
+ * (engine/runtime.h).
  */
 #ifndef IMGFIX_CMD_H
 #define IMGFIX_CMD_H
 
 #include <stdbool.h>
-
-enum {
-	IMGFIX_EXIT_OK = 0,      /* success */
-	IMGFIX_EXIT_FAILURE = 1, /* failed, or blocked (missing items) */
-	IMGFIX_EXIT_USAGE = 2,   /* bad command line */
-	IMGFIX_EXIT_NOTHING = 3, /* nothing to do, or refused for safety */
-};
 
 struct imgfix_cmd {
 	const char *name;
@@ -23,7 +17,7 @@ struct imgfix_cmd {
 	const char *summary;
 };
 
-/* imgfix_globals, imgfix_data_path() */
+/* imgfix_globals, imgfix_data_path(), the exit codes */
 #include "engine/runtime.h"
 
 /* --key SELECTOR:key:KEY | SELECTOR:file:FILE (cli-keys.c): appends the

@@ -12,10 +12,10 @@
 #include <libxml/xmlwriter.h>
 #include <time.h>
 
-#include "cli/cmd.h"
 #include "drivers.h"
 #include "patchcache.h"
 #include "engine/rules-test.h"
+#include "engine/runtime.h"
 #include "rules.h"
 #include "engine/session.h"
 

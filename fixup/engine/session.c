@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The steps every image-handling command shares; see session.h. */
-#include "cli/cmd.h"
 #include "rules.h"
 #include "engine/road.h"
+#include "engine/runtime.h"
 #include "engine/session.h"
 #include "image/volume.h"
 
