@@ -844,19 +844,20 @@ drivers_cache_free(struct drivers_cache *c)
 }
 
 int
-drivers_cache_new(const char *identity, bool iso, struct drivers_cache **ret)
+drivers_cache_new(const char *identity, bool iso, const char *user_file,
+                  struct drivers_cache **ret)
 {
-	struct drivers_cache *c = calloc(1, sizeof(*c));
+	_cleanup_(drivers_cache_freep) struct drivers_cache *c = NULL;
 
+	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->iso = iso;
 	c->identity = strdup(identity);
-	if (!c->identity) {
-		free(c);
+	c->user_file = user_file ? strdup(user_file) : NULL;
+	if (!c->identity || (user_file && !c->user_file))
 		return -ENOMEM;
-	}
-	*ret = c;
+	*ret = TAKE_PTR(c);
 	return 0;
 }
 
@@ -865,7 +866,7 @@ drivers_cache_open(const char *origin, const char *root_path, bool iso,
                    struct drivers_cache **ret)
 {
 	_cleanup_(drivers_cache_freep) struct drivers_cache *c = NULL;
-	_cleanup_free_ char *real = NULL, *identity = NULL;
+	_cleanup_free_ char *real = NULL, *identity = NULL, *user = NULL;
 	struct stat st;
 	int r;
 
@@ -883,11 +884,11 @@ drivers_cache_open(const char *origin, const char *root_path, bool iso,
 		r = util_asprintf(&identity, "dir:%s", real);
 	if (r < 0)
 		return -ENOMEM;
-	r = drivers_cache_new(identity, iso, &c);
-	if (r < 0)
-		return r;
-	r = user_cache_path(c->identity, &c->user_file);
+	r = user_cache_path(identity, &user);
 	if (r == -ENOMEM)
+		return r;
+	r = drivers_cache_new(identity, iso, user, &c);
+	if (r < 0)
 		return r;
 	if (!iso) {
 		c->store_file = util_path_join(root_path, CACHE_FILE);

@@ -138,9 +138,9 @@ struct drivers_cache;
  */
 int drivers_cache_open(const char *origin, const char *root_path, bool iso,
                        struct drivers_cache **ret);
-/* A cache with nothing loaded and no file to load or save, for the store
- * of that identity (what drivers_cache_open() builds on). */
-int drivers_cache_new(const char *identity, bool iso,
+/* A cache with nothing loaded, for the store of that identity, saved to
+ * user_file (NULL: nowhere); what drivers_cache_open() builds on. */
+int drivers_cache_new(const char *identity, bool iso, const char *user_file,
                       struct drivers_cache **ret);
 /*
  * Takes buf (len bytes, malloc()ed; the cache owns it from then on, also

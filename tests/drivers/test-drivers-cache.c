@@ -134,9 +134,10 @@ dash(const char *s)
 	return s ? s : "-";
 }
 
-/* Everything the catalog shows about its packages, as text. */
+/* Everything the catalog shows about its packages, as text (only their
+ * paths when paths_only). */
 static char *
-catalog_text(const struct drivers_store *s)
+store_text(const struct drivers_store *s, bool paths_only)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -150,6 +151,10 @@ catalog_text(const struct drivers_store *s)
 		        p->files_present, p->files_missing, p->includes,
 		        p->needs,         p->warnings,      p->fallback_ids};
 
+		if (paths_only) {
+			fprintf(f, "%s\n", p->inf_rel);
+			continue;
+		}
 		fprintf(f, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%d\n", p->inf_rel,
 		        dash(p->error), dash(p->class_name),
 		        dash(p->class_guid), dash(p->provider),
@@ -177,6 +182,18 @@ catalog_text(const struct drivers_store *s)
 	}
 	ASSERT_TRUE(fclose(f) == 0);
 	return buf;
+}
+
+static char *
+catalog_text(const struct drivers_store *s)
+{
+	return store_text(s, false);
+}
+
+static char *
+paths_text(const struct drivers_store *s)
+{
+	return store_text(s, true);
 }
 
 static void
@@ -747,21 +764,6 @@ body_offset(const uint8_t *b, size_t len)
 	return o + 12 + 40;
 }
 
-/* The packages' paths, one a line. */
-static char *
-paths_text(const struct drivers_store *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ASSERT_NOT_NULL(f);
-	for (size_t i = 0; i < drivers_store_n_packages(s); i++)
-		fprintf(f, "%s\n", drivers_store_package(s, i)->inf_rel);
-	ASSERT_TRUE(fclose(f) == 0);
-	return buf;
-}
-
 /* Every 13th byte of the body changed in turn, with the checksum made
  * right again: the cache decodes as hostile input (never a crash; a bad
  * entry is parsed from its INF, a bad index or tree rejects the file), and
@@ -825,7 +827,8 @@ first_model_offset(const uint8_t *b, size_t len)
  * a notice naming the cache file; the same catalog as without the cache;
  * the cache rebuilt, and used by the next scan. */
 static void
-hostile_entry_parsed(const char *name, void (*mangle)(uint8_t *b, size_t len))
+hostile_entry_parsed(const char *name, void (*mangle)(uint8_t *b, size_t len),
+                     size_t n_parsed)
 {
 	_cleanup_free_ char *store = make_store(name), *cache = NULL,
 	                    *buf = NULL, *log = NULL;
@@ -844,9 +847,9 @@ hostile_entry_parsed(const char *name, void (*mangle)(uint8_t *b, size_t len))
 	ASSERT_OK(util_write_file_atomic(cache, buf, len));
 	b = scan(store, true, &log);
 	ASSERT_EQ(drivers_store_n_packages(b), N_INFS);
-	if (drivers_store_n_parsed(b) != 1)
-		TEST_FAIL("%s: %zu INFs parsed, not 1: \"%s\"", name,
-		          drivers_store_n_parsed(b), log);
+	if (drivers_store_n_parsed(b) != n_parsed)
+		TEST_FAIL("%s: %zu INFs parsed, not %zu: \"%s\"", name,
+		          drivers_store_n_parsed(b), n_parsed, log);
 	if (!strstr(log, cache) || !strstr(log, "does not decode"))
 		TEST_FAIL("%s: no notice naming %s: \"%s\"", name, cache, log);
 	assert_same_as_uncached(b, store);
@@ -862,7 +865,40 @@ null_manufacturer(uint8_t *b, size_t len)
 	util_put_le32(b + first_model_offset(b, len), UINT32_MAX);
 }
 
+/* Offsets from the body of the header's counts (not in the checksum). */
+#define HEADER_N_DIRS 48
+#define HEADER_N_MODELS 36
+
+/* The header claims room for one model: every entry (two each) runs out
+ * (corpus/drivers-cache/short-blocks.hex) */
+static void
+one_model_block(uint8_t *b, size_t len)
+{
+	util_put_le32(b + body_offset(b, len) - HEADER_N_MODELS, 1);
+}
+
 TEST(hostile_entries_parsed_from_their_inf)
 {
-	hostile_entry_parsed("null-model-string", null_manufacturer);
+	hostile_entry_parsed("null-model-string", null_manufacturer, 1);
+	hostile_entry_parsed("short-blocks", one_model_block, N_INFS);
+}
+
+/* More directories claimed than the tree section holds (under the store
+ * limit): rejected before anything is sized by the count. */
+static void
+too_many_dirs(const char *path)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	ASSERT_OK(util_read_file(path, 1 << 20, &buf, &len));
+	util_put_le32((uint8_t *)buf + body_offset((uint8_t *)buf, len) -
+	                      HEADER_N_DIRS,
+	              DRIVERS_MAX_STORE_FILES - 1);
+	ASSERT_OK(util_write_file_atomic(path, buf, len));
+}
+
+TEST(hostile_counts_rebuilt_with_a_notice)
+{
+	damage_and_check("too-many-dirs", too_many_dirs, "bad tree");
 }
