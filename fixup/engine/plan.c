@@ -155,15 +155,12 @@ int
 fixup_plan_note(struct fixup_plan *p, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 	int r;
 
 	va_start(ap, fmt);
-	r = vformat(&msg, fmt, ap);
+	r = util_strv_pushfv(&p->notes, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	return util_strv_consume(&p->notes, msg);
+	return r;
 }
 
 int
@@ -172,7 +169,6 @@ fixup_plan_record(struct fixup_plan *p, const char *origin, const char *fmt,
 {
 	struct fixup_applied_rule *t = NULL;
 	va_list ap;
-	char *msg;
 	int r;
 
 	for (size_t i = 0; i < p->n_rules; i++)
@@ -190,11 +186,9 @@ fixup_plan_record(struct fixup_plan *p, const char *origin, const char *fmt,
 		p->n_rules++;
 	}
 	va_start(ap, fmt);
-	r = vformat(&msg, fmt, ap);
+	r = util_strv_pushfv(&t->actions, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	return util_strv_consume(&t->actions, msg);
+	return r;
 }
 
 /* A private scratch copy (in the plan's private temp dir): no fsync,
