@@ -431,31 +431,34 @@ disk_region_check(struct fixup_image *img, uint64_t off, size_t len)
 	return 0;
 }
 
+/* What fixup_image_read_disk() and fixup_image_write_disk() share. */
+static int
+disk_io(struct fixup_image *img, bool write, uint64_t off, void *buf,
+        size_t len)
+{
+	int r = disk_region_check(img, off, len);
+
+	if (r < 0)
+		return r;
+	if (write && !(img->flags & FIXUP_OPEN_WRITE))
+		return -EROFS;
+	if (img->src)
+		return img->src_ops->disk_io(img->src, write, off, buf, len);
+	return raw_io(img->disk, write, off, buf, len);
+}
+
 int
 fixup_image_read_disk(struct fixup_image *img, uint64_t off, void *buf,
                       size_t len)
 {
-	int r = disk_region_check(img, off, len);
-
-	if (r >= 0 && img->src)
-		return img->src_ops->disk_io(img->src, false, off, buf, len);
-	return r < 0 ? r : raw_io(img->disk, false, off, buf, len);
+	return disk_io(img, false, off, buf, len);
 }
 
 int
 fixup_image_write_disk(struct fixup_image *img, uint64_t off, const void *buf,
                        size_t len)
 {
-	int r = disk_region_check(img, off, len);
-
-	if (r < 0)
-		return r;
-	if (!(img->flags & FIXUP_OPEN_WRITE))
-		return -EROFS;
-	if (img->src)
-		return img->src_ops->disk_io(img->src, true, off, (void *)buf,
-		                             len);
-	return raw_io(img->disk, true, off, (void *)buf, len);
+	return disk_io(img, true, off, (void *)buf, len);
 }
 
 static int
@@ -934,36 +937,34 @@ boot_region_check(struct fixup_volume *v, uint64_t off, size_t len)
 	return 0;
 }
 
-int
-fixup_volume_read_boot(struct fixup_volume *v, uint64_t off, void *buf,
-                       size_t len)
+/* What fixup_volume_read_boot() and fixup_volume_write_boot() share. */
+static int
+boot_io(struct fixup_volume *v, bool write, uint64_t off, void *buf, size_t len)
 {
 	int r = boot_region_check(v, off, len);
 
 	if (r < 0)
 		return r;
-	r = fixup_volume_sync(v);
-	if (r < 0)
-		return r;
-	if (!v->ops->boot_io)
-		return -EOPNOTSUPP;
-	return v->ops->boot_io(v, false, off, buf, len);
-}
-
-int
-fixup_volume_write_boot(struct fixup_volume *v, uint64_t off, const void *buf,
-                        size_t len)
-{
-	int r = boot_region_check(v, off, len);
-
-	if (r < 0)
-		return r;
-	if (!v->writable)
+	if (write && !v->writable)
 		return -EROFS;
 	r = fixup_volume_sync(v);
 	if (r < 0)
 		return r;
 	if (!v->ops->boot_io)
 		return -EOPNOTSUPP;
-	return v->ops->boot_io(v, true, off, (void *)buf, len);
+	return v->ops->boot_io(v, write, off, buf, len);
+}
+
+int
+fixup_volume_read_boot(struct fixup_volume *v, uint64_t off, void *buf,
+                       size_t len)
+{
+	return boot_io(v, false, off, buf, len);
+}
+
+int
+fixup_volume_write_boot(struct fixup_volume *v, uint64_t off, const void *buf,
+                        size_t len)
+{
+	return boot_io(v, true, off, (void *)buf, len);
 }
