@@ -301,6 +301,31 @@ base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* The error of a single-file container (SZDD, KWAJ, kind) that libmspack
+ * opened but could not expand: e of extract(), or output over the limit. */
+static int
+expand_failed(char **ret_error, const char *path, const char *kind,
+              const struct ms_sys *s, int e)
+{
+	pcache_set_error(ret_error, path, 0, "cannot expand %s file: %s", kind,
+	                 s->overflow ? "output over the size limit"
+	                             : ms_strerror(e));
+	return -EBADMSG;
+}
+
+/* Stores what a single-file container expanded to under name; name_r < 0
+ * (no usable name could be made) skips the file instead. */
+static int
+store_expanded(struct pcache *c, int name_r, const char *name,
+               const struct ms_sys *s, struct pcache_add_stats *stats)
+{
+	if (name_r < 0) {
+		stats->skipped++;
+		return 0;
+	}
+	return pcache_store_buffer(c, name, s->out, s->out_len, stats);
+}
+
 static int
 ingest_szdd(struct pcache *c, const char *path, struct ms_sys *s,
             struct pcache_add_stats *stats, char **ret_error)
@@ -332,20 +357,11 @@ ingest_szdd(struct pcache *c, const char *path, struct ms_sys *s,
 	}
 	e = d->extract(d, h, MEM_OUTPUT_NAME);
 	if (e != MSPACK_ERR_OK) {
-		pcache_set_error(ret_error, path, 0,
-		                 "cannot expand SZDD file: %s",
-		                 s->overflow ? "output over the size limit"
-		                             : ms_strerror(e));
-		r = -EBADMSG;
+		r = expand_failed(ret_error, path, "SZDD", s, e);
 		goto out;
 	}
 	r = pcache_expanded_name(base_name(path), h->missing_char, &name);
-	if (r < 0) {
-		stats->skipped++;
-		r = 0;
-		goto out;
-	}
-	r = pcache_store_buffer(c, name, s->out, s->out_len, stats);
+	r = store_expanded(c, r, name, s, stats);
 out:
 	d->close(d, h);
 	mspack_destroy_szdd_decompressor(d);
@@ -375,23 +391,14 @@ ingest_kwaj(struct pcache *c, const char *path, struct ms_sys *s,
 	}
 	e = d->extract(d, h, MEM_OUTPUT_NAME);
 	if (e != MSPACK_ERR_OK) {
-		pcache_set_error(ret_error, path, 0,
-		                 "cannot expand KWAJ file: %s",
-		                 s->overflow ? "output over the size limit"
-		                             : ms_strerror(e));
-		r = -EBADMSG;
+		r = expand_failed(ret_error, path, "KWAJ", s, e);
 		goto out;
 	}
 	if (h->filename && *h->filename)
 		r = pcache_normalize_name(base_name(h->filename), &name);
 	else
 		r = pcache_expanded_name(base_name(path), 0, &name);
-	if (r < 0) {
-		stats->skipped++;
-		r = 0;
-		goto out;
-	}
-	r = pcache_store_buffer(c, name, s->out, s->out_len, stats);
+	r = store_expanded(c, r, name, s, stats);
 out:
 	d->close(d, h);
 	mspack_destroy_kwaj_decompressor(d);
