@@ -683,6 +683,24 @@ read_value(struct hive *h, hive_value_h v, const char *key, uint32_t *ret_type,
 	return 0;
 }
 
+/* The length of a 0-terminated handle list of hivex (subkeys or values,
+ * what) of key in *ret; -E2BIG (error set) when it is longer than max. */
+static int
+count_handles(struct hive *h, const size_t *l, size_t max, const char *what,
+              const char *key, size_t *ret)
+{
+	size_t n = 0;
+
+	while (l[n])
+		n++;
+	if (n > max)
+		return hive_set_error(h, -E2BIG,
+		                      "Key '%s' has more than %zu %s", key, max,
+		                      what);
+	*ret = n;
+	return 0;
+}
+
 int
 hive_read_values(struct hive *h, hive_node_h node, const char *key,
                  struct hive_raw_value **ret, size_t *ret_n)
@@ -707,12 +725,9 @@ hive_read_values(struct hive *h, hive_node_h node, const char *key,
 	if (!vals)
 		return hive_hivex_error(h, errno, "Failed to read values of",
 		                        key);
-	while (vals[n])
-		n++;
-	if (n > HIVE_MAX_VALUES)
-		return hive_set_error(h, -E2BIG,
-		                      "Key '%s' has more than %d values", key,
-		                      HIVE_MAX_VALUES);
+	r = count_handles(h, vals, HIVE_MAX_VALUES, "values", key, &n);
+	if (r < 0)
+		return r;
 	out = calloc(n ? n : 1, sizeof(*out));
 	if (!out)
 		return -ENOMEM;
@@ -752,6 +767,7 @@ hive_read_children(struct hive *h, hive_node_h node, const char *key,
 	_cleanup_free_ hive_node_h *kids = NULL;
 	char **names;
 	size_t nr, n = 0;
+	int r;
 
 	errno = 0;
 	nr = hivex_node_nr_children(h->hx, node);
@@ -769,12 +785,9 @@ hive_read_children(struct hive *h, hive_node_h node, const char *key,
 	if (!kids)
 		return hive_hivex_error(h, errno, "Failed to read subkeys of",
 		                        key);
-	while (kids[n])
-		n++;
-	if (n > HIVE_MAX_SUBKEYS)
-		return hive_set_error(h, -E2BIG,
-		                      "Key '%s' has more than %d subkeys", key,
-		                      HIVE_MAX_SUBKEYS);
+	r = count_handles(h, kids, HIVE_MAX_SUBKEYS, "subkeys", key, &n);
+	if (r < 0)
+		return r;
 	names = calloc(n + 1, sizeof(char *));
 	if (!names)
 		return -ENOMEM;
@@ -782,16 +795,15 @@ hive_read_children(struct hive *h, hive_node_h node, const char *key,
 		errno = 0;
 		names[i] = hivex_node_name(h->hx, kids[i]);
 		if (!names[i] || strlen(names[i]) > HIVE_MAX_NAME) {
-			int r = names[i] ? hive_set_error(
-			                           h, -ENAMETOOLONG,
-			                           "A subkey name of '%s' "
-			                           "is too long",
-			                           key)
-			                 : hive_hivex_error(
-			                           h, errno,
-			                           "Failed to read a subkey "
-			                           "name of",
-			                           key);
+			r = names[i] ? hive_set_error(h, -ENAMETOOLONG,
+			                              "A subkey name of '%s' "
+			                              "is too long",
+			                              key)
+			             : hive_hivex_error(
+			                       h, errno,
+			                       "Failed to read a subkey "
+			                       "name of",
+			                       key);
 			util_strv_free(names);
 			return r;
 		}
@@ -841,12 +853,9 @@ hive_list_values(struct hive *h, const char *key, char ***ret)
 	if (!vals)
 		return hive_hivex_error(h, errno, "Failed to read values of",
 		                        key);
-	while (vals[n])
-		n++;
-	if (n > HIVE_MAX_VALUES)
-		return hive_set_error(h, -E2BIG,
-		                      "Key '%s' has more than %d values", key,
-		                      HIVE_MAX_VALUES);
+	r = count_handles(h, vals, HIVE_MAX_VALUES, "values", key, &n);
+	if (r < 0)
+		return r;
 	l = calloc(n + 1, sizeof(char *));
 	if (!l)
 		return -ENOMEM;
