@@ -329,12 +329,29 @@ score_enum_all(struct win_ctx *c, char **cands, int *score)
 	return 0;
 }
 
+/* +2 for each of the n candidates the Service value of key names, once
+ * per candidate (seen) for the CDDB and once for the DriverDatabase. */
+static void
+score_service(struct win_ctx *c, const char *key, char **cands, size_t n,
+              bool *seen, int *score)
+{
+	_cleanup_free_ char *svc = NULL;
+
+	if (hive_get_string(c->system, key, "Service", &svc) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!seen[i] && strcaseeq(cands[i], svc)) {
+			seen[i] = true;
+			score[i] += 2;
+		}
+}
+
 static int
 score_cddb(struct win_ctx *c, char **cands, int *score)
 {
 	_cleanup_free_ char *key = NULL;
 	_cleanup_strv_free_ char **ids = NULL;
-	bool *seen;
+	_cleanup_free_ bool *seen = NULL;
 	size_t n = util_strv_length(cands);
 	int r;
 
@@ -350,21 +367,12 @@ score_cddb(struct win_ctx *c, char **cands, int *score)
 	if (!seen)
 		return -ENOMEM;
 	STRV_FOREACH (id, ids) {
-		_cleanup_free_ char *k = NULL, *svc = NULL;
+		_cleanup_free_ char *k = NULL;
 
-		if (key_join(&k, key, *id) < 0) {
-			free(seen);
+		if (key_join(&k, key, *id) < 0)
 			return -ENOMEM;
-		}
-		if (hive_get_string(c->system, k, "Service", &svc) < 0)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (!seen[i] && strcaseeq(cands[i], svc)) {
-				seen[i] = true;
-				score[i] += 2;
-			}
+		score_service(c, k, cands, n, seen, score);
 	}
-	free(seen);
 	return 0;
 }
 
@@ -396,17 +404,11 @@ score_driverdb(struct win_ctx *c, char **cands, int *score)
 		if (hive_list_subkeys(c->system, ck, &confs) < 0)
 			continue;
 		STRV_FOREACH (cf, confs) {
-			_cleanup_free_ char *k = NULL, *svc = NULL;
+			_cleanup_free_ char *k = NULL;
 
 			if (key_join(&k, ck, *cf) < 0)
 				return -ENOMEM;
-			if (hive_get_string(c->system, k, "Service", &svc) < 0)
-				continue;
-			for (size_t i = 0; i < n; i++)
-				if (!seen[i] && strcaseeq(cands[i], svc)) {
-					seen[i] = true;
-					score[i] += 2;
-				}
+			score_service(c, k, cands, n, seen, score);
 		}
 	}
 	return 0;
