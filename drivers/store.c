@@ -637,6 +637,40 @@ visit(struct walk *w, const char *rel, int64_t idx, unsigned depth,
 #define STORE_ITEMS_PER_THREAD 1024
 #define STORE_MAX_FAST_THREADS 4
 
+/* Threads for n items: one per CPU, at most max, and per items or more
+ * each (at least one thread). */
+static size_t
+thread_count(size_t n, size_t max, size_t per)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cpus > 0 ? (size_t)cpus : 1;
+
+	nt = MIN(nt, max);
+	return MIN(nt, MAX(n / per, (size_t)1));
+}
+
+/* worker(job t) for the nt jobs of size bytes at jobs: jobs 1.. on threads
+ * of their own (tids[t]), job 0 and those whose thread does not start on
+ * the calling thread; returns when all have ended. */
+static void
+run_jobs(void *(*worker)(void *), void *jobs, size_t size, size_t nt,
+         pthread_t *tids)
+{
+	size_t started = 0;
+
+	for (size_t t = 1; t < nt; t++) {
+		if (pthread_create(&tids[t], NULL, worker,
+		                   (char *)jobs + t * size) != 0)
+			break;
+		started = t;
+	}
+	for (size_t t = started + 1; t < nt; t++)
+		(void)worker((char *)jobs + t * size);
+	(void)worker(jobs);
+	for (size_t t = 1; t <= started; t++)
+		(void)pthread_join(tids[t], NULL);
+}
+
 struct stripe {
 	void (*fn)(void *ctx, size_t i);
 	void *ctx;
@@ -661,24 +695,13 @@ run_striped(size_t n, void (*fn)(void *ctx, size_t i), void *ctx)
 {
 	struct stripe jobs[STORE_MAX_FAST_THREADS];
 	pthread_t tids[STORE_MAX_FAST_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus > 0 ? (size_t)cpus : 1, started = 0;
+	size_t nt =
+	        thread_count(n, STORE_MAX_FAST_THREADS, STORE_ITEMS_PER_THREAD);
 
-	nt = MIN(nt, (size_t)STORE_MAX_FAST_THREADS);
-	nt = MIN(nt, MAX(n / STORE_ITEMS_PER_THREAD, (size_t)1));
 	for (size_t i = 0; i < nt; i++)
 		jobs[i] = (struct stripe){
 		        .fn = fn, .ctx = ctx, .n = n, .first = i, .stride = nt};
-	for (size_t i = 1; i < nt; i++) {
-		if (pthread_create(&tids[i], NULL, stripe_run, &jobs[i]) != 0)
-			break;
-		started = i;
-	}
-	for (size_t i = started + 1; i < nt; i++)
-		(void)stripe_run(&jobs[i]);
-	(void)stripe_run(&jobs[0]);
-	for (size_t i = 1; i <= started; i++)
-		(void)pthread_join(tids[i], NULL);
+	run_jobs(stripe_run, jobs, sizeof(jobs[0]), nt, tids);
 }
 
 static void
@@ -1235,15 +1258,14 @@ load_packages(struct drivers_store *s, const size_t *todo, size_t n,
 	_cleanup_(util_progress_endp) struct util_progress *progress = NULL;
 	struct load_job jobs[STORE_MAX_THREADS];
 	pthread_t tids[STORE_MAX_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cpus > 0 ? (size_t)cpus : 1, started = 0, done = 0;
+	size_t nt =
+	        thread_count(n, STORE_MAX_THREADS, STORE_PACKAGES_PER_THREAD);
+	size_t done = 0;
 	int r;
 
 	r = util_progress_start("Scanning driver store", n, &progress);
 	if (r < 0)
 		return r;
-	nt = MIN(nt, (size_t)STORE_MAX_THREADS);
-	nt = MIN(nt, MAX(n / STORE_PACKAGES_PER_THREAD, (size_t)1));
 	for (size_t t = 0; t < nt; t++)
 		jobs[t] = (struct load_job){.pkgs = s->pkgs,
 		                            .priv = s->priv,
@@ -1255,16 +1277,7 @@ load_packages(struct drivers_store *s, const size_t *todo, size_t n,
 		                            .done = &done};
 	jobs[0].progress = progress;
 	/* jobs[0] runs here; a thread that cannot start is run here too */
-	for (size_t t = 1; t < nt; t++) {
-		if (pthread_create(&tids[t], NULL, load_worker, &jobs[t]) != 0)
-			break;
-		started = t;
-	}
-	for (size_t t = started + 1; t < nt; t++)
-		(void)load_worker(&jobs[t]);
-	(void)load_worker(&jobs[0]);
-	for (size_t t = 1; t <= started; t++)
-		(void)pthread_join(tids[t], NULL);
+	run_jobs(load_worker, jobs, sizeof(jobs[0]), nt, tids);
 	for (size_t t = 0; t < nt; t++)
 		if (jobs[t].r < 0 && r == 0)
 			r = jobs[t].r;
