@@ -73,25 +73,6 @@ hive_hivex_error(struct hive *h, int saved_errno, const char *what,
 	                      strerror(saved_errno ? saved_errno : EIO), why);
 }
 
-static void set_open_error(char **ret_error, const char *fmt, ...)
-        _printf_(2, 3);
-
-static void
-set_open_error(char **ret_error, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	if (!ret_error)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	free(*ret_error);
-	*ret_error = s;
-}
-
 /* Reads and checks the base block; fills seq1/seq2/minor of h. */
 static int
 check_header(struct hive *h, const char *path, char **ret_error)
@@ -106,27 +87,28 @@ check_header(struct hive *h, const char *path, char **ret_error)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
-		set_open_error(ret_error, "Cannot open hive '%s': %s", path,
-		               strerror(-r));
+		util_replace_strf(ret_error, "Cannot open hive '%s': %s", path,
+		                  strerror(-r));
 		return r;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		set_open_error(ret_error, "Cannot stat hive '%s': %s", path,
-		               strerror(-r));
+		util_replace_strf(ret_error, "Cannot stat hive '%s': %s", path,
+		                  strerror(-r));
 		return r;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		set_open_error(ret_error, "'%s' is a directory, not a hive",
-		               path);
+		util_replace_strf(ret_error, "'%s' is a directory, not a hive",
+		                  path);
 		return -EISDIR;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_open_error(ret_error, "'%s' is not a regular file", path);
+		util_replace_strf(ret_error, "'%s' is not a regular file",
+		                  path);
 		return -EBADMSG;
 	}
 	if ((unsigned long long)st.st_size > HIVE_MAX_FILE_SIZE) {
-		set_open_error(
+		util_replace_strf(
 		        ret_error,
 		        "Hive '%s' is %lld bytes, more than the limit of "
 		        "%llu bytes",
@@ -134,43 +116,44 @@ check_header(struct hive *h, const char *path, char **ret_error)
 		return -EFBIG;
 	}
 	if (st.st_size == 0) {
-		set_open_error(ret_error,
-		               "'%s' is empty (0 bytes), not a registry hive",
-		               path);
+		util_replace_strf(
+		        ret_error,
+		        "'%s' is empty (0 bytes), not a registry hive", path);
 		return -EBADMSG;
 	}
 	if (st.st_size < HIVE_MIN_FILE_SIZE) {
-		set_open_error(ret_error,
-		               "'%s' is %lld bytes: too short for a registry "
-		               "hive (at least %d); truncated?",
-		               path, (long long)st.st_size, HIVE_MIN_FILE_SIZE);
+		util_replace_strf(
+		        ret_error,
+		        "'%s' is %lld bytes: too short for a registry "
+		        "hive (at least %d); truncated?",
+		        path, (long long)st.st_size, HIVE_MIN_FILE_SIZE);
 		return -EBADMSG;
 	}
 	n = pread(fd, hdr, sizeof(hdr), 0);
 	if (n < 0) {
 		r = -errno;
-		set_open_error(ret_error, "Cannot read hive '%s': %s", path,
-		               strerror(-r));
+		util_replace_strf(ret_error, "Cannot read hive '%s': %s", path,
+		                  strerror(-r));
 		return r;
 	}
 	if ((size_t)n < sizeof(hdr) || memcmp(hdr, "regf", 4) != 0) {
-		set_open_error(ret_error,
-		               "'%s' is not a registry hive (no 'regf' "
-		               "signature)",
-		               path);
+		util_replace_strf(ret_error,
+		                  "'%s' is not a registry hive (no 'regf' "
+		                  "signature)",
+		                  path);
 		return -EBADMSG;
 	}
 	/* hivex only reads the hbins that are there; a short file is a
 	 * truncated hive, not a smaller one. */
 	if ((uint64_t)HIVE_HEADER_SIZE + util_le32(hdr + 0x28) >
 	    (uint64_t)st.st_size) {
-		set_open_error(ret_error,
-		               "Hive '%s' is truncated: its header declares "
-		               "%llu bytes of data but the file has %lld",
-		               path,
-		               (unsigned long long)util_le32(hdr + 0x28) +
-		                       HIVE_HEADER_SIZE,
-		               (long long)st.st_size);
+		util_replace_strf(ret_error,
+		                  "Hive '%s' is truncated: its header declares "
+		                  "%llu bytes of data but the file has %lld",
+		                  path,
+		                  (unsigned long long)util_le32(hdr + 0x28) +
+		                          HIVE_HEADER_SIZE,
+		                  (long long)st.st_size);
 		return -EBADMSG;
 	}
 	h->seq1 = util_le32(hdr + 4);
@@ -212,10 +195,10 @@ hive_open_full(const char *path, unsigned flags, struct hive **ret,
 		int e = errno;
 
 		r = map_hivex_errno(e);
-		set_open_error(ret_error, "hivex cannot open '%s': %s%s", path,
-		               strerror(e ? e : EIO),
-		               r == -EBADMSG ? " (corrupt or truncated hive)"
-		                             : "");
+		util_replace_strf(ret_error, "hivex cannot open '%s': %s%s",
+		                  path, strerror(e ? e : EIO),
+		                  r == -EBADMSG ? " (corrupt or truncated hive)"
+		                                : "");
 		hive_free(h);
 		return r;
 	}
@@ -223,7 +206,7 @@ hive_open_full(const char *path, unsigned flags, struct hive **ret,
 	 * "dirty". */
 	if ((flags & HIVE_OPEN_WRITE) && h->dirty &&
 	    !(flags & HIVE_OPEN_DIRTY_OK)) {
-		set_open_error(
+		util_replace_strf(
 		        ret_error,
 		        "Hive '%s' is dirty (header sequence numbers %u and %u "
 		        "differ) and its transaction logs (.LOG1/.LOG2/.LOG) "

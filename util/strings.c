@@ -60,6 +60,22 @@ util_asprintf(char **ret, const char *fmt, ...)
 	return 0;
 }
 
+void
+util_replace_strf(char **p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (!p)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(*p);
+	*p = s;
+}
+
 char *
 util_strtolower(char *s)
 {

@@ -107,6 +107,9 @@ bool util_endswith_case(const char *s, const char *suffix);
 /* malloc that aborts on OOM is *not* used: callers handle -ENOMEM. */
 char *util_strndup0(const char *s, size_t n); /* NUL-terminated copy */
 int util_asprintf(char **ret, const char *fmt, ...) _printf_(2, 3);
+/* Replaces *p (freed) by the formatted string, NULL when out of memory;
+ * p NULL: nothing (an optional char **ret_error). */
+void util_replace_strf(char **p, const char *fmt, ...) _printf_(2, 3);
 char *util_strtolower(char *s); /* in place, ASCII only; returns s */
 
 /* Parses a decimal or 0x-prefixed unsigned number; whole string must match. */

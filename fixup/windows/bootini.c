@@ -226,24 +226,6 @@ winboot_bootini_free(struct winboot_bootini *b)
 	return NULL;
 }
 
-static void set_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-
-static void
-set_error(char **ret_error, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	if (!ret_error)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	free(*ret_error);
-	*ret_error = s;
-}
-
 int
 winboot_bootini_parse(const void *data, size_t len,
                       struct winboot_bootini **ret, char **ret_error)
@@ -256,8 +238,9 @@ winboot_bootini_parse(const void *data, size_t len,
 	if (!data && len > 0)
 		return -EINVAL;
 	if (len > WINBOOT_BOOTINI_MAX_SIZE) {
-		set_error(ret_error, "%zu bytes, larger than the %u allowed",
-		          len, WINBOOT_BOOTINI_MAX_SIZE);
+		util_replace_strf(ret_error,
+		                  "%zu bytes, larger than the %u allowed", len,
+		                  WINBOOT_BOOTINI_MAX_SIZE);
 		return -EFBIG;
 	}
 	for (cut = 0; cut < len; cut++)
@@ -296,16 +279,17 @@ winboot_bootini_parse(const void *data, size_t len,
 		}
 		lineno++;
 		if (e - pos > WINBOOT_BOOTINI_MAX_LINE) {
-			set_error(ret_error,
-			          "line %zu: %zu bytes, longer than the %d "
-			          "allowed",
-			          lineno, e - pos, WINBOOT_BOOTINI_MAX_LINE);
+			util_replace_strf(
+			        ret_error,
+			        "line %zu: %zu bytes, longer than the %d "
+			        "allowed",
+			        lineno, e - pos, WINBOOT_BOOTINI_MAX_LINE);
 			r = -E2BIG;
 			goto fail;
 		}
 		if (b->n >= WINBOOT_BOOTINI_MAX_LINES) {
-			set_error(ret_error, "more than %d lines",
-			          WINBOOT_BOOTINI_MAX_LINES);
+			util_replace_strf(ret_error, "more than %d lines",
+			                  WINBOOT_BOOTINI_MAX_LINES);
 			r = -E2BIG;
 			goto fail;
 		}

@@ -80,6 +80,20 @@ TEST(strv_pushf)
 	}
 }
 
+TEST(replace_strf)
+{
+	_cleanup_free_ char *e = NULL;
+
+	util_replace_strf(NULL, "ignored %d", 1); /* an optional ret_error */
+	util_replace_strf(&e, "first %s", "error");
+	ASSERT_STREQ(e, "first error");
+	util_replace_strf(&e, "%s: %u", "second", 2u); /* the first is freed */
+	ASSERT_STREQ(e, "second: 2");
+	/* A failed format leaves no stale message behind. */
+	util_replace_strf(&e, "%ls", (const wchar_t[]){0x110000, 0});
+	ASSERT_NULL(e);
+}
+
 TEST(strmap)
 {
 	_cleanup_(util_strmap_freep) struct util_strmap *m = util_strmap_new();
