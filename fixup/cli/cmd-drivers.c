@@ -15,25 +15,8 @@
 
 #include "cli/cmd.h"
 #include "drivers.h"
+#include "engine/json-util.h"
 #include "util.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
-
-static struct json_object *
-json_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *
-json_strv(char *const *l)
-{
-	struct json_object *a = json_object_new_array();
-
-	STRV_FOREACH (s, l)
-		json_object_array_add(a, json_object_new_string(*s));
-	return a;
-}
 
 static int
 open_stores(int argc, char **argv, struct drivers_store **ret)
@@ -70,44 +53,43 @@ package_json(const struct drivers_package *p)
 	struct json_object *o = json_object_new_object();
 	struct json_object *devs;
 
-	json_object_object_add(o, "inf", json_str(p->inf_path));
-	json_object_object_add(o, "store", json_str(p->store));
-	json_object_object_add(o, "path", json_str(p->inf_rel));
+	json_object_object_add(o, "inf", jstr(p->inf_path));
+	json_object_object_add(o, "store", jstr(p->store));
+	json_object_object_add(o, "path", jstr(p->inf_rel));
 	if (p->error) {
-		json_object_object_add(o, "error", json_str(p->error));
+		json_object_object_add(o, "error", jstr(p->error));
 		return o;
 	}
-	json_object_object_add(o, "class", json_str(p->class_name));
-	json_object_object_add(o, "class_guid", json_str(p->class_guid));
-	json_object_object_add(o, "provider", json_str(p->provider));
-	json_object_object_add(o, "driver_date", json_str(p->driver_date));
-	json_object_object_add(o, "driver_version",
-	                       json_str(p->driver_version));
-	json_object_object_add(o, "catalog_file", json_str(p->catalog_file));
+	json_object_object_add(o, "class", jstr(p->class_name));
+	json_object_object_add(o, "class_guid", jstr(p->class_guid));
+	json_object_object_add(o, "provider", jstr(p->provider));
+	json_object_object_add(o, "driver_date", jstr(p->driver_date));
+	json_object_object_add(o, "driver_version", jstr(p->driver_version));
+	json_object_object_add(o, "catalog_file", jstr(p->catalog_file));
 	json_object_object_add(o, "catalog_present",
 	                       json_object_new_boolean(p->catalog_present));
-	json_object_object_add(o, "archs", json_strv(p->archs));
-	json_object_object_add(o, "os_targets", json_strv(p->os_targets));
+	json_object_object_add(o, "archs", jstrv(p->archs));
+	json_object_object_add(o, "os_targets", jstrv(p->os_targets));
 	devs = json_object_new_array();
 	for (size_t i = 0; i < p->n_devices; i++) {
 		struct json_object *d = json_object_new_object();
 
 		json_object_object_add(d, "description",
-		                       json_str(p->devices[i].description));
+		                       jstr(p->devices[i].description));
 		json_object_object_add(d, "models_section",
-		                       json_str(p->devices[i].models_section));
+		                       jstr(p->devices[i].models_section));
 		json_object_object_add(d, "install",
-		                       json_str(p->devices[i].install_section));
-		json_object_object_add(d, "ids", json_strv(p->devices[i].ids));
+		                       jstr(p->devices[i].install_section));
+		json_object_object_add(d, "ids", jstrv(p->devices[i].ids));
 		json_object_array_add(devs, d);
 	}
 	json_object_object_add(o, "devices", devs);
-	json_object_object_add(o, "services", json_strv(p->services));
-	json_object_object_add(o, "files_present", json_strv(p->files_present));
-	json_object_object_add(o, "files_missing", json_strv(p->files_missing));
-	json_object_object_add(o, "includes", json_strv(p->includes));
-	json_object_object_add(o, "needs", json_strv(p->needs));
-	json_object_object_add(o, "warnings", json_strv(p->warnings));
+	json_object_object_add(o, "services", jstrv(p->services));
+	json_object_object_add(o, "files_present", jstrv(p->files_present));
+	json_object_object_add(o, "files_missing", jstrv(p->files_missing));
+	json_object_object_add(o, "includes", jstrv(p->includes));
+	json_object_object_add(o, "needs", jstrv(p->needs));
+	json_object_object_add(o, "warnings", jstrv(p->warnings));
 	return o;
 }
 
@@ -267,49 +249,46 @@ install_json(const struct drivers_selection *sel)
 	struct json_object *svcs = json_object_new_array();
 	struct json_object *files = json_object_new_array();
 
-	json_object_object_add(o, "inf", json_str(in->inf_path));
-	json_object_object_add(o, "decoration", json_str(sel->decoration));
+	json_object_object_add(o, "inf", jstr(in->inf_path));
+	json_object_object_add(o, "decoration", jstr(sel->decoration));
 	json_object_object_add(o, "fallback",
 	                       json_object_new_boolean(sel->fallback));
 	json_object_object_add(o, "compatible_match",
 	                       json_object_new_boolean(sel->compatible_match));
-	json_object_object_add(o, "ddinstall", json_str(in->ddinstall));
-	json_object_object_add(o, "description", json_str(in->description));
-	json_object_object_add(o, "driver_date", json_str(in->driver_date));
-	json_object_object_add(o, "driver_version",
-	                       json_str(in->driver_version));
-	json_object_object_add(o, "hardware_ids", json_strv(in->hardware_ids));
+	json_object_object_add(o, "ddinstall", jstr(in->ddinstall));
+	json_object_object_add(o, "description", jstr(in->description));
+	json_object_object_add(o, "driver_date", jstr(in->driver_date));
+	json_object_object_add(o, "driver_version", jstr(in->driver_version));
+	json_object_object_add(o, "hardware_ids", jstrv(in->hardware_ids));
 	for (size_t i = 0; i < in->n_services; i++) {
 		struct json_object *s = json_object_new_object();
 		const struct drivers_service *v = &in->services[i];
 
-		json_object_object_add(s, "name", json_str(v->name));
+		json_object_object_add(s, "name", jstr(v->name));
 		json_object_object_add(s, "type",
 		                       json_object_new_int64(v->type));
 		json_object_object_add(s, "start",
 		                       json_object_new_int64(v->start));
 		json_object_object_add(s, "error_control",
 		                       json_object_new_int64(v->error_control));
-		json_object_object_add(s, "binary", json_str(v->binary));
-		json_object_object_add(s, "group",
-		                       json_str(v->load_order_group));
+		json_object_object_add(s, "binary", jstr(v->binary));
+		json_object_object_add(s, "group", jstr(v->load_order_group));
 		json_object_array_add(svcs, s);
 	}
 	json_object_object_add(o, "services", svcs);
 	for (size_t i = 0; i < in->n_files; i++) {
 		struct json_object *f = json_object_new_object();
 
-		json_object_object_add(f, "name", json_str(in->files[i].name));
+		json_object_object_add(f, "name", jstr(in->files[i].name));
 		json_object_object_add(
 		        f, "dirid", json_object_new_int64(in->files[i].dirid));
 		json_object_object_add(f, "host_path",
-		                       json_str(in->files[i].host_path));
+		                       jstr(in->files[i].host_path));
 		json_object_array_add(files, f);
 	}
 	json_object_object_add(o, "files", files);
-	json_object_object_add(o, "package_files",
-	                       json_strv(in->package_files));
-	json_object_object_add(o, "rejected", json_strv(sel->rejected));
+	json_object_object_add(o, "package_files", jstrv(in->package_files));
+	json_object_object_add(o, "rejected", jstrv(sel->rejected));
 	return o;
 }
 

@@ -19,14 +19,13 @@
 #include "engine/road.h"
 #include "engine/rules-test.h"
 #include "engine/inspect.h"
+#include "engine/json-util.h"
 #include "rules.h"
 #include "util.h"
 
 #define FACTS_MAX_FILE_SIZE (64u * 1024 * 1024)
 #define FACTS_MAX_JSON_DEPTH 16
 #define FACTS_MAX_COUNT 1000000
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 
 static void
 print_diagnostics(const struct rules *r)

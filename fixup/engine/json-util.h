@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The small json-c helpers the engine's JSON writers share (the plan/fix
- * report, the batch summary, inspect's JSON, the journal): the cleanup
- * functions of json_object and json_tokener and the string and string-list
+ * The small json-c helpers imgfix's JSON writers share (the plan/fix
+ * report, the batch summary, inspect's JSON, the journal, and the --json
+ * output of cmd-drivers.c and cmd-rules.c): the cleanup functions of
+ * json_object and json_tokener and the string and string-list
  * constructors the reports build from.
  */
 #ifndef IMGFIX_FIXUP_JSON_UTIL_H
