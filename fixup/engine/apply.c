@@ -666,11 +666,11 @@ rollback_dir(struct journal *j, char *const *keys)
 	return fixup_image_close_volumes(img);
 }
 
-/* Restores one disk from its undo log: 0 when restored or never written
- * (no complete undo log). */
+/* Restores one disk from its undo log (only checks that it can, when
+ * check_only): 0 when restored or never written (no complete undo log). */
 static int
 rollback_disk(const char *image, const char *format, const char *undo,
-              bool force)
+              bool force, bool check_only)
 {
 	_cleanup_(fixup_io_freep) struct fixup_io *io = NULL;
 	int r;
@@ -684,7 +684,8 @@ rollback_disk(const char *image, const char *format, const char *undo,
 		                       fixup_error_detail()
 		                               ? fixup_error_detail()
 		                               : strerror(-r));
-	r = fixup_disk_undo_io(io, undo, force);
+	r = check_only ? fixup_disk_undo_check_io(io, undo)
+	               : fixup_disk_undo_io(io, undo, force);
 	/* qemu-nbd has closed the image before the journal says rolled
 	 * back. */
 	io = fixup_io_free(io);
@@ -696,9 +697,11 @@ rollback_disk(const char *image, const char *format, const char *undo,
 		log_error("%s changed after the fix (the guest ran, or "
 		          "another tool wrote to it): rolling back now "
 		          "would corrupt its filesystem. Nothing was "
-		          "written to it. Restore a copy, or use --force to "
+		          "written to it%s. Restore a copy, or use --force to "
 		          "put the original bytes back anyway.",
-		          image);
+		          image,
+		          check_only ? " or to the other disks of the guest"
+		                     : "");
 	else if (r < 0)
 		log_error_errno(r, "Failed to restore %s from %s: %m", image,
 		                undo);
@@ -740,15 +743,28 @@ fixup_rollback(const char *image, const char *backup_dir, bool force,
 		        j.image_format ? j.image_format : (gfs ? NULL : "raw");
 
 		/* One undo log per disk (the guestfs road's further disks:
-		 * fixup_merge_undo_path()). */
-		r = rollback_disk(j.image, format, undo, force);
-		for (size_t i = 0; r >= 0 && i < util_strv_length(j.disks);
-		     i++) {
-			_cleanup_free_ char *u =
-			        fixup_merge_undo_path(undo, i + 1);
+		 * fixup_merge_undo_path()).  Several disks are all or
+		 * nothing: every one is checked before any is written, so
+		 * that a disk changed since the fix leaves all of them as
+		 * they are.  (A rollback interrupted later is finished by
+		 * running it again: an extent already restored passes the
+		 * check.) */
+		bool several = util_strv_length(j.disks) > 0;
 
-			r = u ? rollback_disk(j.disks[i], format, u, force)
-			      : -ENOMEM;
+		r = 0;
+		for (int pass = several && !force ? 0 : 1; r >= 0 && pass < 2;
+		     pass++) {
+			r = rollback_disk(j.image, format, undo, force,
+			                  pass == 0);
+			for (size_t i = 0;
+			     r >= 0 && i < util_strv_length(j.disks); i++) {
+				_cleanup_free_ char *u =
+				        fixup_merge_undo_path(undo, i + 1);
+
+				r = u ? rollback_disk(j.disks[i], format, u,
+				                      force, pass == 0)
+				      : -ENOMEM;
+			}
 		}
 	} else
 		r = rollback_dir(&j, keys);

@@ -102,5 +102,10 @@ int fixup_disk_open_io(const char *path, struct fixup_io *io,
 const struct fixup_io *fixup_disk_get_io(const struct fixup_disk *d);
 /* The undo-log rollback of disk.h through an open io (NBD or file). */
 int fixup_disk_undo_io(struct fixup_io *io, const char *undo_path, bool force);
+/* Only the check of fixup_disk_undo_io(), nothing written: 0 when every
+ * extent holds what the fix wrote or the original bytes, -ESTALE when one
+ * changed after the fix, -ENOENT/-ENODATA when the log was never completed
+ * (the image was never written). */
+int fixup_disk_undo_check_io(struct fixup_io *io, const char *undo_path);
 
 #endif

@@ -727,6 +727,9 @@ fixup_disk_commit(struct fixup_disk *d, const char *undo_path)
 	return (int)MIN(n, (size_t)INT32_MAX);
 }
 
+static int undo_io(struct fixup_io *io, const char *undo_path, bool force,
+                   bool check_only);
+
 int
 fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 {
@@ -741,6 +744,22 @@ fixup_disk_undo(const char *image_path, const char *undo_path, bool force)
 
 int
 fixup_disk_undo_io(struct fixup_io *io, const char *undo_path, bool force)
+{
+	return undo_io(io, undo_path, force, false);
+}
+
+int
+fixup_disk_undo_check_io(struct fixup_io *io, const char *undo_path)
+{
+	int r = undo_io(io, undo_path, false, true);
+
+	return r < 0 ? r : 0;
+}
+
+/* The check (pass 0: every extent still holds what the fix wrote, or the
+ * original bytes) and, unless check_only, the restore (pass 1). */
+static int
+undo_io(struct fixup_io *io, const char *undo_path, bool force, bool check_only)
 {
 	_cleanup_free_ char *log = NULL;
 	char hex[UTIL_SHA256_HEX_LEN + 1], want[UTIL_SHA256_HEX_LEN + 1];
@@ -774,7 +793,7 @@ fixup_disk_undo_io(struct fixup_io *io, const char *undo_path, bool force)
 	if (!cur)
 		return -ENOMEM;
 	/* Check every record before writing any. */
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < (check_only ? 1 : 2); pass++) {
 		o = UNDO_HEADER_LEN;
 		for (uint64_t i = 0; i < n; i++) {
 			const uint8_t *new_sha;
@@ -813,6 +832,8 @@ fixup_disk_undo_io(struct fixup_io *io, const char *undo_path, bool force)
 		if (o != end)
 			return -EBADMSG;
 	}
+	if (check_only)
+		return 0;
 	r = io->ops->flush(io);
 	if (r < 0)
 		return r;

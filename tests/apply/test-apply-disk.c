@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 
+#include "engine/apply.h"
+#include "engine/journal.h"
 #include "image/disk.h"
+#include "image/qcow2-merge.h"
 #include "tests.h"
 
 #define IMG_SIZE (1024 * 1024 + 1000) /* deliberately not block-aligned */
@@ -170,4 +173,130 @@ TEST(undo_refuses_an_image_changed_after_the_fix)
 	ASSERT_OK(fixup_disk_undo(p, undo, true));
 	ASSERT_OK(util_sha256_file(p, h2));
 	ASSERT_STREQ(h0, h2);
+}
+
+/* A guest on two disks as the guestfs road leaves it after a fix: a
+ * journal naming both, one undo log per disk (undo.log, undo.log.1). */
+struct two_disks {
+	char *backup, *undo, *a, *b;
+	char a0[UTIL_SHA256_HEX_LEN + 1], a1[UTIL_SHA256_HEX_LEN + 1];
+	char b0[UTIL_SHA256_HEX_LEN + 1], b1[UTIL_SHA256_HEX_LEN + 1];
+};
+
+static char *
+fixed_disk(const char *name, const char *undo, char orig[],
+           char fixed[UTIL_SHA256_HEX_LEN + 1])
+{
+	char *p = make_image(name, orig);
+	_cleanup_(fixup_disk_freep) struct fixup_disk *d = NULL;
+
+	ASSERT_OK(fixup_disk_open(p, true, &d));
+	scribble(d);
+	ASSERT_OK(fixup_disk_commit(d, undo));
+	ASSERT_OK(util_sha256_file(p, fixed));
+	return p;
+}
+
+static void
+two_disks_fixed(const char *tag, struct two_disks *t)
+{
+	_cleanup_free_ char *undo1 = NULL, *ra = NULL, *rb = NULL, *json = NULL,
+	                    *jpath = NULL, *n = NULL;
+
+	ASSERT_TRUE(asprintf(&n, "%s.imgfix", tag) > 0);
+	t->backup = util_path_join(tests_tmpdir(), n);
+	ASSERT_NOT_NULL(t->backup);
+	ASSERT_OK(util_mkdir_p(t->backup));
+	t->undo = util_path_join(t->backup, JOURNAL_UNDO);
+	ASSERT_NOT_NULL(t->undo);
+	undo1 = fixup_merge_undo_path(t->undo, 1);
+	jpath = util_path_join(t->backup, JOURNAL_FILE);
+	ASSERT_TRUE(undo1 && jpath);
+	free(n);
+	ASSERT_TRUE(asprintf(&n, "%s-a.img", tag) > 0);
+	t->a = fixed_disk(n, t->undo, t->a0, t->a1);
+	free(n);
+	ASSERT_TRUE(asprintf(&n, "%s-b.img", tag) > 0);
+	t->b = fixed_disk(n, undo1, t->b0, t->b1);
+	ra = realpath(t->a, NULL);
+	rb = realpath(t->b, NULL);
+	ASSERT_TRUE(ra && rb);
+	ASSERT_TRUE(asprintf(&json,
+	                     "{\"format\": 1, \"state\": \"complete\", "
+	                     "\"image\": \"%s\", \"image_format\": \"raw\", "
+	                     "\"backend\": \"guestfs\", \"undo_log\": true, "
+	                     "\"disks\": [\"%s\"]}",
+	                     ra, rb) > 0);
+	ASSERT_OK(util_write_file_atomic(jpath, json, strlen(json)));
+}
+
+static void
+two_disks_done(struct two_disks *t)
+{
+	free(t->backup);
+	free(t->undo);
+	free(t->a);
+	free(t->b);
+}
+
+/* Writes one byte into a block the fix wrote (the guest ran). */
+static void
+poke(const char *path, uint8_t c)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(pwrite(fd, &c, 1, 300001), 1);
+}
+
+static void
+assert_sha(const char *path, const char *want)
+{
+	char h[UTIL_SHA256_HEX_LEN + 1];
+
+	ASSERT_OK(util_sha256_file(path, h));
+	ASSERT_STREQ(h, want);
+}
+
+/*
+ * fixup_rollback() of a guest on two disks is all or nothing: when the
+ * second disk changed after the fix, the first is not restored either; a
+ * rollback that was interrupted after the first disk is finished by
+ * running it again.
+ */
+TEST(rollback_of_two_disks_is_all_or_nothing)
+{
+	struct two_disks t = {0};
+
+	two_disks_fixed("two", &t);
+	poke(t.b, 'Z');
+	ASSERT_OK(util_sha256_file(t.b, t.b1));
+	ASSERT_ERR(fixup_rollback(t.a, t.backup, false, NULL), -ESTALE);
+	assert_sha(t.a, t.a1); /* the first disk was not restored either */
+	assert_sha(t.b, t.b1);
+
+	/* An interrupted rollback: the first disk restored, the second as
+	 * the fix left it. */
+	poke(t.b, 0xab);
+	ASSERT_OK(util_sha256_file(t.b, t.b1));
+	ASSERT_TRUE(fixup_disk_undo(t.a, t.undo, false) > 0);
+	assert_sha(t.a, t.a0);
+	ASSERT_OK(fixup_rollback(t.a, t.backup, false, NULL));
+	assert_sha(t.a, t.a0);
+	assert_sha(t.b, t.b0);
+	ASSERT_EQ(fixup_rollback(t.a, t.backup, false, NULL), 1);
+	two_disks_done(&t);
+}
+
+/* --force puts the original bytes of both disks back anyway. */
+TEST(rollback_of_two_disks_forced)
+{
+	struct two_disks t = {0};
+
+	two_disks_fixed("forced", &t);
+	poke(t.b, 'Z');
+	ASSERT_OK(fixup_rollback(t.a, t.backup, true, NULL));
+	assert_sha(t.a, t.a0);
+	assert_sha(t.b, t.b0);
+	two_disks_done(&t);
 }
